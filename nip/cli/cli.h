@@ -1,0 +1,51 @@
+/* The nip command line: a thin front end over libnip. Parses arguments,
+ * prints, maps errors to exit codes; holds no logic a library user needs. */
+#ifndef NIP_CLI_H
+#define NIP_CLI_H
+
+#include <stdio.h>
+
+#include "nip/util.h"
+
+/* The process's options: the one piece of global state nip allows. */
+struct cli_opts {
+	const char *root;
+	const char *cell;
+	int json, quiet, verbose, yes;
+	long lock_timeout;
+	int colour; /* stderr is a terminal and NO_COLOR is unset */
+};
+
+struct cli_cmd {
+	const char *name;
+	const char *summary;
+	const char *usage; /* full --help text; first line is the synopsis */
+	int (*run)(const struct cli_opts *o, int argc, char **argv);
+};
+
+extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_inspect,
+	cli_cmd_cid;
+
+/* Prints `nip: error: MSG` (and the JSON form under --json); returns the
+ * exit status of err's class. */
+int cli_fail(const struct cli_opts *o, const struct nip_error *err);
+/* A usage error: message, then a hint to --help; returns 2. */
+int cli_usage(const struct cli_opts *o, const struct cli_cmd *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* True if argv asks for help; prints it. */
+int cli_help_requested(const struct cli_cmd *c, int argc, char **argv);
+void cli_print_help(const struct cli_cmd *c, FILE *f);
+
+/* Reads a passphrase for `what`: --passphrase-file, $NIP_PASSPHRASE_FILE,
+ * else a prompt on the terminal. */
+int cli_passphrase(const char *file, const char *what, char *out, size_t outsz,
+		   struct nip_error *err);
+/* Loads a secret key, asking for a passphrase only if it is encrypted. */
+struct nip_seckey;
+int cli_load_seckey(const char *path, const char *passfile, struct nip_seckey *out,
+		    struct nip_error *err);
+
+/* JSON string escaping for hand-built output. */
+void cli_json_str(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,45 @@
+/* Caps on untrusted input. Each exists because endless or hostile data is an
+ * attack; overflow of one is NIP_E_LIMIT naming it. */
+#ifndef NIP_LIMITS_H
+#define NIP_LIMITS_H
+
+/* A manifest lists every file: ~150 bytes each, so 64 MiB holds ~400k files,
+ * several times the biggest real package (texlive-full's data ~ 200k). */
+#define NIP_MANIFEST_MAX (64u << 20)
+#define NIP_FILES_MAX 500000u
+/* .NIPSIG: two comment lines and two base64 lines. */
+#define NIP_SIG_MAX 4096u
+/* A minisign comment line, as minisign itself caps it. */
+#define NIP_COMMENT_MAX 1024u
+/* Key files are a few hundred bytes. */
+#define NIP_KEYFILE_MAX 4096u
+/* PATH_MAX and NAME_MAX of Linux: a longer name cannot be created anyway. */
+#define NIP_PATH_MAX 4096u
+#define NIP_NAME_MAX 255u
+/* Sum of payload file sizes. */
+#define NIP_PAYLOAD_MAX (64ull << 30)
+/* zstd window: 2^27 = 128 MiB is the most a decoder allocates for one frame;
+ * nip writes 2^21..2^23 windows, the rest is headroom for other writers. */
+#define NIP_ZSTD_WINDOW_LOG_MAX 27
+/* Compression ratio: after the first NIP_RATIO_GRACE decompressed bytes the
+ * output may not exceed NIP_RATIO_MAX times the compressed input read. zstd
+ * reaches ~30 on text and ~100 on sparse binaries; 1024 only stops bombs. */
+#define NIP_RATIO_MAX 1024u
+#define NIP_RATIO_GRACE (16ull << 20)
+/* A policy or summary string inside a manifest. */
+#define NIP_POLICY_MAX (64u << 10)
+#define NIP_STRING_MAX 4096u
+/* Relations per kind, and the length of one relation string. */
+#define NIP_RELATIONS_MAX 4096u
+#define NIP_RELATION_LEN_MAX 1024u
+#define NIP_PKGNAME_MAX 128u
+#define NIP_VERSION_MAX 128u
+/* A passphrase file: one line. */
+#define NIP_PASSPHRASE_MAX 1024u
+/* scrypt parameters accepted when reading an encrypted minisign key: minisign
+ * writes opslimit 2^25 and memlimit 1 GiB; refuse more so a planted key file
+ * cannot make nip allocate unbounded memory. */
+#define NIP_SCRYPT_MEMLIMIT_MAX (2ull << 30)
+#define NIP_SCRYPT_OPSLIMIT_MAX (1ull << 32)
+
+#endif

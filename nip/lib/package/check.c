@@ -1,0 +1,312 @@
+/* Manifest rules shared by the writer and the reader: names, relations,
+ * paths, link targets, modes, and the Merkle root of the payload. Whatever
+ * passes here can be written under a root without leaving it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "nip/limits.h"
+
+int nip_path_cmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	for (; *p && *p == *q; p++, q++)
+		;
+	if (*p == *q)
+		return 0;
+	/* '/' sorts first, after the end of the string. */
+	if (!*p || !*q)
+		return *p ? 1 : -1;
+	if (*p == '/' || *q == '/')
+		return *p == '/' ? -1 : 1;
+	return *p < *q ? -1 : 1;
+}
+
+static int ctl_free(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Relative, no empty, "." or ".." component, no control bytes. */
+static const char *path_problem(const char *p)
+{
+	size_t len = strlen(p);
+	const char *c = p;
+
+	if (!len)
+		return "empty path";
+	if (len > NIP_PATH_MAX)
+		return "path too long";
+	if (p[0] == '/')
+		return "absolute path";
+	if (!ctl_free(p))
+		return "control character in path";
+	while (*c) {
+		const char *e = strchr(c, '/');
+		size_t n = e ? (size_t)(e - c) : strlen(c);
+		if (n == 0)
+			return "empty path component";
+		if (n > NIP_NAME_MAX)
+			return "path component too long";
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return "'.' or '..' in path";
+		if (!e)
+			break;
+		c = e + 1;
+		if (!*c)
+			return "trailing '/'";
+	}
+	if (strcmp(p, NIPINFO_NAME) == 0 || strcmp(p, NIPSIG_NAME) == 0)
+		return "reserved name";
+	return NULL;
+}
+
+/* A symlink may go up only at its start, and no higher than its directory's
+ * depth; below that every component is a real directory of the package, so
+ * nothing it names can resolve outside the root, however links chain. */
+static const char *link_problem(const char *path, const char *target)
+{
+	size_t depth = 0, ups = 0;
+	const char *c;
+
+	if (!*target)
+		return "empty symlink target";
+	if (target[0] == '/')
+		return "absolute symlink target";
+	if (!ctl_free(target))
+		return "control character in symlink target";
+	if (strcmp(target, ".") == 0)
+		return NULL;
+	for (c = path; (c = strchr(c, '/')); c++)
+		depth++;
+	for (c = target; strncmp(c, "..", 2) == 0 && (c[2] == '/' || !c[2]); c += c[2] ? 3 : 2)
+		ups++;
+	if (ups > depth)
+		return "symlink target leaves the package";
+	if (*c && path_problem(c))
+		return "symlink target has '.', '..' or empty components after its start";
+	return NULL;
+}
+
+int policy_allows(const char *policy, const char *what, const char *path)
+{
+	const char *line = policy;
+	size_t wl = strlen(what), pl = strlen(path);
+
+	while (line && *line) {
+		const char *nl = strchr(line, '\n'), *p = line;
+		const char *end = nl ? nl : line + strlen(line);
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if ((size_t)(end - p) == 6 + wl + 2 + pl && strncmp(p, "allow ", 6) == 0 &&
+		    strncmp(p + 6, what, wl) == 0 && strncmp(p + 6 + wl, " /", 2) == 0 &&
+		    strncmp(p + 8 + wl, path, pl) == 0)
+			return 1;
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+const struct nip_file *manifest_find(const struct nip_manifest *m, const char *path, size_t below)
+{
+	size_t lo = 0, hi = below;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = nip_path_cmp(m->files[mid].path, path);
+		if (c == 0)
+			return &m->files[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *err)
+{
+	const struct nip_file *f = &m->files[i], *t;
+	const char *problem = path_problem(f->path);
+	const char *pol = m->policy ? m->policy : "";
+
+	if (problem)
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", f->path, problem);
+	if (i && nip_path_cmp(m->files[i - 1].path, f->path) >= 0)
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", f->path,
+			       strcmp(m->files[i - 1].path, f->path) == 0 ? "listed twice"
+									  : "out of order");
+	if ((f->mode & 04000) && !policy_allows(pol, "setuid", f->path))
+		return nip_err(err, NIP_E_FORMAT, "%s: setuid bit not allowed by the package's policy", f->path);
+	if ((f->mode & 02000) && !policy_allows(pol, "setgid", f->path))
+		return nip_err(err, NIP_E_FORMAT, "%s: setgid bit not allowed by the package's policy", f->path);
+	if ((f->mode & 01000) && f->type != NIP_FT_DIR)
+		return nip_err(err, NIP_E_FORMAT, "%s: sticky bit on a non-directory", f->path);
+	switch (f->type) {
+	case NIP_FT_SYMLINK:
+		if (f->mode != 0777)
+			return nip_err(err, NIP_E_FORMAT, "%s: symlink mode must be 0777", f->path);
+		if ((problem = link_problem(f->path, f->target)))
+			return nip_err(err, NIP_E_FORMAT, "%s -> %s: %s", f->path, f->target, problem);
+		break;
+	case NIP_FT_HARDLINK:
+		t = manifest_find(m, f->target, i);
+		if (!t || t->type != NIP_FT_FILE)
+			return nip_err(err, NIP_E_FORMAT,
+				       "%s: hard link target %s is not a regular file earlier in the package",
+				       f->path, f->target);
+		if (t->mode != f->mode)
+			return nip_err(err, NIP_E_FORMAT, "%s: hard link mode differs from %s", f->path,
+				       f->target);
+		break;
+	case NIP_FT_CHAR:
+	case NIP_FT_BLOCK:
+	case NIP_FT_FIFO:
+		if (!policy_allows(pol, f->type == NIP_FT_FIFO ? "fifo" : "device", f->path))
+			return nip_err(err, NIP_E_FORMAT, "%s: %s not allowed by the package's policy",
+				       f->path, f->type == NIP_FT_FIFO ? "FIFO" : "device node");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int strv_sorted(char *const *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) >= 0)
+			return 0;
+	return 1;
+}
+
+static int check_relation(const char *s, enum nip_rel_kind k, struct nip_buf *canon,
+			  struct nip_error *err)
+{
+	struct nip_relation r;
+	int rc;
+
+	if (nip_relation_parse(s, k, &r, err) < 0)
+		return -1;
+	canon->len = 0;
+	rc = nip_relation_format(&r, canon, err) < 0 || nip_buf_cstr(canon, err) < 0 ? -1 : 0;
+	nip_relation_free(&r);
+	if (rc == 0 && strcmp((char *)canon->data, s) != 0)
+		rc = nip_err(err, NIP_E_FORMAT, "\"%s\" is not canonical (\"%s\")", s,
+			     (char *)canon->data);
+	return rc;
+}
+
+static int check_relations(const struct nip_manifest *m, struct nip_error *err)
+{
+	struct nip_buf canon;
+	int rc = 0;
+
+	nip_buf_init(&canon, NIP_RELATION_LEN_MAX * 4, "relation");
+	for (int k = 0; rc == 0 && k < NIP_REL_COUNT; k++) {
+		const char *kn = nip_rel_kind_name((enum nip_rel_kind)k);
+		if (!strv_sorted(m->rel[k], m->nrel[k]))
+			rc = nip_err(err, NIP_E_FORMAT, "manifest: %s: not sorted or duplicated", kn);
+		for (size_t i = 0; rc == 0 && i < m->nrel[k]; i++)
+			if (check_relation(m->rel[k][i], (enum nip_rel_kind)k, &canon, err) < 0)
+				rc = nip_err_prefix(err, "manifest: %s: ", kn);
+	}
+	nip_buf_free(&canon);
+	return rc;
+}
+
+static int upper_hex(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'A' && *s <= 'F')))
+			return 0;
+	return 1;
+}
+
+static int check_header(const struct nip_manifest *m, struct nip_error *err)
+{
+	uint8_t tmp[NIP_SHA256_LEN];
+
+	if (!m->name || !nip_name_valid(m->name, strlen(m->name)) || strchr(m->name, ':'))
+		return nip_err(err, NIP_E_FORMAT, "manifest: name \"%s\": must be [a-z0-9][a-z0-9+._-]*",
+			       m->name ? m->name : "");
+	if (!m->version || !nip_version_valid(m->version, strlen(m->version)))
+		return nip_err(err, NIP_E_FORMAT, "manifest: version \"%s\": must be [EPOCH:]VERSION[-RELEASE]",
+			       m->version ? m->version : "");
+	if (!m->arch || !*m->arch || strspn(m->arch, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(m->arch))
+		return nip_err(err, NIP_E_FORMAT, "manifest: arch \"%s\": must be [a-z0-9_]+",
+			       m->arch ? m->arch : "");
+	if ((m->summary && !ctl_free(m->summary)) || (m->license && !ctl_free(m->license)))
+		return nip_err(err, NIP_E_FORMAT, "manifest: summary and license must be one line");
+	if (!strv_sorted(m->variant, m->nvariant))
+		return nip_err(err, NIP_E_FORMAT, "manifest: variant flags not sorted or duplicated");
+	for (size_t i = 0; i < m->nvariant; i++)
+		if (!nip_name_valid(m->variant[i], strlen(m->variant[i])) || strchr(m->variant[i], ':'))
+			return nip_err(err, NIP_E_FORMAT, "manifest: variant flag \"%s\" must be [a-z0-9][a-z0-9+._-]*",
+				       m->variant[i]);
+	if (m->prov.builder_key && !upper_hex(m->prov.builder_key, NIP_KEYID_HEX - 1))
+		return nip_err(err, NIP_E_FORMAT, "manifest: provenance.builder_key: not a key id");
+	if (m->prov.recipe && nip_unhex(m->prov.recipe, tmp, sizeof tmp) < 0)
+		return nip_err(err, NIP_E_FORMAT, "manifest: provenance.recipe: not a SHA-256");
+	for (size_t i = 0; i < m->prov.nsources; i++)
+		if (!ctl_free(m->prov.sources[i]))
+			return nip_err(err, NIP_E_FORMAT, "manifest: provenance.sources[%zu]: control character", i);
+	return 0;
+}
+
+int nip_manifest_check(const struct nip_manifest *m, struct nip_error *err)
+{
+	uint8_t root[NIP_SHA256_LEN];
+	char a[NIP_SHA256_HEX], b[NIP_SHA256_HEX];
+
+	if (check_header(m, err) < 0 || check_relations(m, err) < 0)
+		return -1;
+	if (m->nfiles > NIP_FILES_MAX)
+		return nip_err(err, NIP_E_LIMIT, "manifest: more than %u files", NIP_FILES_MAX);
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (check_file(m, i, err) < 0)
+			return nip_err_prefix(err, "manifest: ");
+	if (nip_manifest_payload_size(m) > NIP_PAYLOAD_MAX)
+		return nip_err(err, NIP_E_LIMIT, "manifest: payload exceeds %llu bytes",
+			       (unsigned long long)NIP_PAYLOAD_MAX);
+	if (nip_payload_root(m, root, err) < 0)
+		return nip_err_prefix(err, "manifest: ");
+	if (memcmp(root, m->payload_root, sizeof root) != 0) {
+		nip_hex(m->payload_root, sizeof root, a);
+		nip_hex(root, sizeof root, b);
+		return nip_err(err, NIP_E_FORMAT, "manifest: payload_root %s does not match its files (%s)", a, b);
+	}
+	return 0;
+}
+
+uint64_t nip_manifest_payload_size(const struct nip_manifest *m)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < m->nfiles; i++)
+		if (m->files[i].type == NIP_FT_FILE) {
+			if (m->files[i].size > UINT64_MAX - total)
+				return UINT64_MAX;
+			total += m->files[i].size;
+		}
+	return total;
+}
+
+int nip_manifest_filename(const struct nip_manifest *m, struct nip_buf *out, struct nip_error *err)
+{
+	return nip_buf_printf(out, err, "%s-%s-%s.nip", m->name, m->version, m->arch);
+}
+
+int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN], char *out,
+			size_t outsz, struct nip_error *err)
+{
+	char s[NIP_CID_STRLEN];
+	nip_cid_format(cid, s);
+	if ((size_t)snprintf(out, outsz, "nip package %s %s %s %s", m->name, m->version, m->arch, s) >= outsz)
+		return nip_err(err, NIP_E_LIMIT, "trusted comment too long");
+	return 0;
+}

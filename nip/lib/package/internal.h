@@ -1,0 +1,70 @@
+/* Private to the package component. */
+#ifndef NIP_PACKAGE_INTERNAL_H
+#define NIP_PACKAGE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "nip/package.h"
+
+#define TAR_BLOCK 512u
+#define NIPINFO_NAME ".NIPINFO"
+#define NIPSIG_NAME ".NIPSIG"
+/* The untrusted comment of every .NIPSIG: fixed, so it carries nothing. */
+#define NIPSIG_UNTRUSTED "nip package signature"
+#define NIP_DEFAULT_LEVEL 3
+/* Largest canonical header: pax header block + records (path and linkpath
+ * of NIP_PATH_MAX each, a size) rounded up, + the ustar block. */
+#define TAR_HEADER_MAX (3 * TAR_BLOCK + 2 * (NIP_PATH_MAX + 32))
+
+/* One archive member as nip encodes it. */
+struct tar_member {
+	const char *path;
+	char type; /* ustar typeflag: '0' '1' '2' '3' '4' '5' '6' */
+	uint32_t mode;
+	uint64_t size;
+	int64_t mtime;
+	const char *link; /* linkname for '1' and '2' */
+	uint32_t devmajor, devminor;
+};
+
+/* Appends the canonical header of m: a pax extended header when the path or
+ * link exceeds 100 bytes or the size 8 GiB, then the ustar block. */
+int tar_header(const struct tar_member *m, struct nip_buf *out, struct nip_error *err);
+void tar_member_of_file(const struct nip_file *f, int64_t mtime, struct tar_member *m);
+static inline uint64_t tar_padding(uint64_t size)
+{
+	return (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
+}
+/* Strict reading of the two metadata headers: a plain ustar block whose
+ * name is `name`, typeflag '0', size at most max. */
+int tar_meta_size(const unsigned char hdr[TAR_BLOCK], const char *name, uint64_t max,
+		  uint64_t *size, struct nip_error *err);
+/* For error messages only: the member name an unexpected header claims. */
+void tar_describe(const unsigned char *hdr, size_t len, char *out, size_t outsz);
+
+/* The trusted comment that binds a .NIPSIG to its manifest. */
+int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN],
+			char *out, size_t outsz, struct nip_error *err);
+
+/* Binary search of files[0..below) in archive order. */
+const struct nip_file *manifest_find(const struct nip_manifest *m, const char *path, size_t below);
+
+/* Policy grants inside a manifest's policy text ("allow setuid /usr/bin/x"). */
+int policy_allows(const char *policy, const char *what, const char *path);
+
+/* Decompressing reader (zread.c): a thread decompresses ahead into chunks
+ * while the caller hashes; every frame is checked (checksum present, window
+ * capped, no dictionary, not skippable) and the ratio is capped. */
+struct zread;
+struct zread *zread_new(int fd, int threaded, struct nip_error *err);
+/* Exactly n bytes, or NIP_E_FORMAT "truncated". */
+int zread_exact(struct zread *z, void *dst, size_t n, struct nip_error *err);
+/* Zero copy: up to max bytes in place; *len 0 only at the end of the stream. */
+int zread_peek(struct zread *z, const unsigned char **p, size_t *len, size_t max,
+	       struct nip_error *err);
+void zread_advance(struct zread *z, size_t n);
+/* 0 when the stream (and the file) ended exactly at a frame boundary. */
+int zread_expect_end(struct zread *z, struct nip_error *err);
+void zread_free(struct zread *z);
+
+#endif

@@ -1,0 +1,131 @@
+/* The payload's Merkle root: each directory is a node listing its children
+ * (type, mode, name, hash) in name order, hashed with SHA-256; files hash to
+ * their content's SHA-256, symlinks to their target's. NexFS stores trees
+ * in the same encoding, so a package's root names its tree in the store.
+ * Walking the archive order, a stack of open directories suffices. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "nip/limits.h"
+
+struct level {
+	const char *path; /* NULL for the root */
+	size_t pathlen;
+	uint32_t mode;
+	struct nip_buf node;
+};
+
+static char type_char(enum nip_ftype t)
+{
+	static const char c[] = {[NIP_FT_FILE] = 'f', [NIP_FT_DIR] = 'd', [NIP_FT_SYMLINK] = 'l',
+				 [NIP_FT_HARDLINK] = 'f', [NIP_FT_CHAR] = 'c', [NIP_FT_BLOCK] = 'b',
+				 [NIP_FT_FIFO] = 'p'};
+	return c[t];
+}
+
+static int add_child(struct level *parent, char type, uint32_t mode, const char *name,
+		     const uint8_t hash[NIP_SHA256_LEN], struct nip_error *err)
+{
+	if (nip_buf_printf(&parent->node, err, "%c %o %s", type, mode, name) < 0 ||
+	    nip_buf_append(&parent->node, "", 1, err) < 0)
+		return -1;
+	return nip_buf_append(&parent->node, hash, NIP_SHA256_LEN, err);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+/* Close the top directory: hash its node into its parent's. */
+static int pop(struct level *stack, size_t *depth, struct nip_error *err)
+{
+	struct level *top = &stack[*depth - 1];
+	uint8_t h[NIP_SHA256_LEN];
+	int rc;
+
+	nip_sha256(top->node.data, top->node.len, h);
+	rc = add_child(&stack[*depth - 2], 'd', top->mode, basename_of(top->path), h, err);
+	nip_buf_free(&top->node);
+	(*depth)--;
+	return rc;
+}
+
+static int is_parent(const struct level *l, const char *path)
+{
+	if (!l->path)
+		return strchr(path, '/') == NULL;
+	return strncmp(path, l->path, l->pathlen) == 0 && path[l->pathlen] == '/' &&
+	       !strchr(path + l->pathlen + 1, '/');
+}
+
+static int is_ancestor(const struct level *l, const char *path)
+{
+	return !l->path || (strncmp(path, l->path, l->pathlen) == 0 && path[l->pathlen] == '/');
+}
+
+int nip_payload_root(const struct nip_manifest *m, uint8_t out[NIP_SHA256_LEN], struct nip_error *err)
+{
+	/* Depth is bounded by the path length: one level per two bytes. */
+	size_t cap = NIP_PATH_MAX / 2 + 2, depth = 1;
+	struct level *stack = calloc(cap, sizeof *stack);
+	int rc = -1;
+
+	if (!stack)
+		return nip_err(err, NIP_E_NOMEM, "payload root: out of memory");
+	nip_buf_init(&stack[0].node, (size_t)NIP_FILES_MAX * (NIP_NAME_MAX + 48), "tree node");
+	for (size_t i = 0; i < m->nfiles; i++) {
+		const struct nip_file *f = &m->files[i];
+		uint8_t h[NIP_SHA256_LEN];
+		while (depth > 1 && !is_ancestor(&stack[depth - 1], f->path))
+			if (pop(stack, &depth, err) < 0)
+				goto out;
+		if (!is_parent(&stack[depth - 1], f->path)) {
+			nip_err(err, NIP_E_FORMAT, "%s: its parent directory is not listed before it", f->path);
+			goto out;
+		}
+		if (f->type == NIP_FT_DIR) {
+			struct level *l = &stack[depth++];
+			if (depth == cap) {
+				nip_err(err, NIP_E_LIMIT, "%s: too deep", f->path);
+				goto out;
+			}
+			l->path = f->path;
+			l->pathlen = strlen(f->path);
+			l->mode = f->mode;
+			nip_buf_init(&l->node, stack[0].node.max, "tree node");
+			continue;
+		}
+		if (f->type == NIP_FT_FILE) {
+			memcpy(h, f->sha256, sizeof h);
+		} else if (f->type == NIP_FT_HARDLINK) {
+			const struct nip_file *t = manifest_find(m, f->target, i);
+			if (!t || t->type != NIP_FT_FILE) {
+				nip_err(err, NIP_E_FORMAT, "%s: hard link to a missing file", f->path);
+				goto out;
+			}
+			memcpy(h, t->sha256, sizeof h);
+		} else if (f->type == NIP_FT_SYMLINK) {
+			nip_sha256(f->target, strlen(f->target), h);
+		} else {
+			char dev[32];
+			int n = snprintf(dev, sizeof dev, "%u:%u", f->rdev_major, f->rdev_minor);
+			nip_sha256(dev, f->type == NIP_FT_FIFO ? 0 : (size_t)n, h);
+		}
+		if (add_child(&stack[depth - 1], type_char(f->type), f->mode, basename_of(f->path), h, err) < 0)
+			goto out;
+	}
+	while (depth > 1)
+		if (pop(stack, &depth, err) < 0)
+			goto out;
+	nip_sha256(stack[0].node.data ? (const void *)stack[0].node.data : "", stack[0].node.len, out);
+	rc = 0;
+out:
+	for (size_t i = 0; i < depth; i++)
+		nip_buf_free(&stack[i].node);
+	free(stack);
+	return rc;
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# make demo: make a key, build and pack a small real program, verify it,
+# show its manifest and CID, and check the signature with minisign itself.
+set -eu
+: "${NIP:?}"
+top=$(cd "$(dirname "$0")/.." && pwd)
+D=$(mktemp -d "${TMPDIR:-/tmp}/nip-demo.XXXXXX")
+trap 'rm -rf "$D"' EXIT
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "nip key generate $D/me"
+"$NIP" key generate "$D/me"
+ls -l "$D/me" "$D/me.pub"
+
+step "build hello and stage it under $D/stage"
+mkdir -p "$D/stage/usr/bin" "$D/stage/usr/share/doc/hello"
+cc -O2 -o "$D/stage/usr/bin/hello" "$top/userland/hello/hello.c"
+cp "$top/userland/hello/hello.c" "$D/stage/usr/share/doc/hello/"
+ln -s hello "$D/stage/usr/bin/hi"
+"$D/stage/usr/bin/hello" nip
+
+step "SOURCE_DATE_EPOCH=1700000000 nip pack ... -o hello-1.0-1-x86_64.nip"
+SOURCE_DATE_EPOCH=1700000000 "$NIP" pack --key "$D/me" --name hello --version 1.0-1 \
+	--arch x86_64 --depends 'libc >= 2.36' --provides 'greeter = 1.0' \
+	--summary 'greets the world' --license MIT -o "$D/hello-1.0-1-x86_64.nip" "$D/stage"
+ls -l "$D/hello-1.0-1-x86_64.nip"
+
+step "nip verify --key me.pub hello-1.0-1-x86_64.nip"
+"$NIP" verify --key "$D/me.pub" "$D/hello-1.0-1-x86_64.nip"
+
+step "nip inspect --files hello-1.0-1-x86_64.nip"
+"$NIP" inspect --key "$D/me.pub" --files "$D/hello-1.0-1-x86_64.nip"
+
+step "nip cid hello-1.0-1-x86_64.nip"
+"$NIP" cid "$D/hello-1.0-1-x86_64.nip"
+
+step "the signature checked by minisign itself (it does not know nip)"
+zstd -dcq "$D/hello-1.0-1-x86_64.nip" | tar -x -C "$D" .NIPINFO .NIPSIG
+minisign -V -p "$D/me.pub" -m "$D/.NIPINFO" -x "$D/.NIPSIG"
+
+step "a flipped byte is caught (exit 3)"
+cp "$D/hello-1.0-1-x86_64.nip" "$D/bad.nip"
+size=$(stat -c %s "$D/bad.nip")
+printf '\377' | dd of="$D/bad.nip" bs=1 seek=$((size / 2)) conv=notrunc status=none
+if "$NIP" verify --key "$D/me.pub" "$D/bad.nip"; then exit 1; else echo "exit $?"; fi

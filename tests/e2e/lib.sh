@@ -1,0 +1,58 @@
+# shellcheck shell=sh
+# TAP helpers for end-to-end tests: each test runs the real nip in its own
+# temporary directory.
+set -u
+: "${NIP:?NIP must name the nip binary}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/nip-e2e.XXXXXX")
+trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+cd "$T" || exit 1
+n=0
+failed=0
+
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+}
+
+# check DESC CMD...: CMD must succeed.
+check() {
+	desc=$1
+	shift
+	if "$@" >"$T/.out" 2>"$T/.err"; then pass "$desc"; else
+		fail "$desc (exit $?)"
+		sed 's/^/# /' "$T/.err"
+	fi
+}
+
+# expect CODE PATTERN DESC CMD...: CMD exits CODE and prints exactly one
+# stderr line, "nip: error: ..." matching the grep -E PATTERN.
+expect() {
+	code=$1 pat=$2 desc=$3
+	shift 3
+	"$@" >"$T/.out" 2>"$T/.err"
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then
+		fail "$desc (exit $rc, wanted $code)"
+		sed 's/^/# /' "$T/.err"
+	elif [ "$(grep -c . "$T/.err")" -ne 1 ] || ! grep -q '^nip: error: ' "$T/.err"; then
+		fail "$desc (stderr is not one 'nip: error:' line)"
+		sed 's/^/# /' "$T/.err"
+	elif ! grep -Eq -- "$pat" "$T/.err"; then
+		fail "$desc (message does not match '$pat')"
+		sed 's/^/# /' "$T/.err"
+	else
+		pass "$desc"
+	fi
+}
+
+# same DESC A B: the two strings are equal.
+same() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 ('$2' != '$3')"; fi
+}
+
+done_testing() {
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+}
