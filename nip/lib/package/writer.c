@@ -333,6 +333,50 @@ static int append_file(int out, int in, struct nip_error *err)
 	}
 }
 
+/* An absolute link names a place under the root it is deployed at, so the
+ * package stores the relative link that resolves to the same place:
+ * "/etc/x" from "usr/bin/y" becomes "../../etc/x". */
+static int relative_target(const char *path, const char *abs, char **out, struct nip_error *err)
+{
+	struct nip_buf b;
+	const char *parts[NIP_PATH_MAX / 2 + 1];
+	size_t n = 0, depth = 0;
+	char *copy = strdup(abs), *save = NULL;
+
+	if (!copy)
+		return nip_err(err, NIP_E_NOMEM, "packing: out of memory");
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			if (n)
+				n--;
+			continue;
+		}
+		parts[n++] = c;
+	}
+	for (const char *c = path; (c = strchr(c, '/')); c++)
+		depth++;
+	nip_buf_init(&b, NIP_PATH_MAX + 1, "symlink target");
+	for (size_t i = 0; i < depth; i++)
+		if (nip_buf_printf(&b, err, "%s..", i ? "/" : "") < 0)
+			goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (nip_buf_printf(&b, err, "%s%s", b.len ? "/" : "", parts[i]) < 0)
+			goto fail;
+	if (!b.len && nip_buf_append(&b, ".", 1, err) < 0)
+		goto fail;
+	if (nip_buf_cstr(&b, err) < 0)
+		goto fail;
+	free(copy);
+	*out = (char *)b.data;
+	return 0;
+fail:
+	free(copy);
+	nip_buf_free(&b);
+	return nip_err_prefix(err, "%s: ", path);
+}
+
 static int build_files(const struct walk *w, struct nip_manifest *m, const char *policy,
 		       struct nip_error *err)
 {
@@ -347,7 +391,10 @@ static int build_files(const struct walk *w, struct nip_manifest *m, const char 
 		f->path = w->v[i].path;
 		w->v[i].path = NULL; /* moved */
 		f->size = f->type == NIP_FT_FILE ? (uint64_t)w->v[i].st.st_size : 0;
-		if (f->type == NIP_FT_SYMLINK) {
+		if (f->type == NIP_FT_SYMLINK && w->v[i].link[0] == '/') {
+			if (relative_target(f->path, w->v[i].link, &f->target, err) < 0)
+				return -1;
+		} else if (f->type == NIP_FT_SYMLINK) {
 			f->target = w->v[i].link;
 			w->v[i].link = NULL;
 		}
@@ -390,8 +437,13 @@ int nip_package_write(int srcfd, const struct nip_pack_opts *opts, int outdirfd,
 	if ((payload = nip_tmpfile(outdirfd, 0600, err)) < 0 ||
 	    zw_init(&zw, payload, level, threads, err) < 0 ||
 	    write_payload(srcfd, &w, m, m->prov.source_date_epoch, &zw, err) < 0 ||
-	    nip_payload_root(m, m->payload_root, err) < 0 || nip_manifest_check(m, err) < 0)
+	    nip_payload_root(m, m->payload_root, err) < 0)
 		goto out;
+	if (nip_manifest_check(m, err) < 0) {
+		/* The staged tree (or a flag) is at fault, not a package. */
+		err->code = NIP_E_USAGE;
+		goto out;
+	}
 	if ((out = nip_tmpfile(outdirfd, 0666, err)) < 0 ||
 	    write_head(out, m, opts->key, level, cid, err) < 0 || append_file(out, payload, err) < 0 ||
 	    nip_tmpfile_link(out, outdirfd, outname, 0, err) < 0)
