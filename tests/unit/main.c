@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <CUnit/Basic.h>
+
 #include "unit.h"
 
 #define MAX_SUITES 128

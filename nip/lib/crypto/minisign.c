@@ -85,8 +85,18 @@ int nip_ms_b64_decode(const struct nip_ms_line *line, void *out, size_t n, const
 	if (line->len != want)
 		return nip_err(err, NIP_E_FORMAT, "%s: %zu base64 characters, expected %zu", what,
 			       line->len, want);
-	/* libsodium refuses bad characters, missing padding and non-zero
-	 * trailing bits, so each blob has exactly one accepted spelling. */
+	/* libsodium 1.0.18 decodes every byte >= 0x80 as '/' (found by
+	 * fuzzing): a second spelling of the same blob. The alphabet is
+	 * checked here; libsodium then refuses misplaced or missing padding
+	 * and non-zero trailing bits, leaving one spelling per blob. */
+	for (size_t i = 0; i < line->len; i++) {
+		unsigned char c = (unsigned char)line->p[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '+' || c == '/' || c == '='))
+			return nip_err(err, NIP_E_FORMAT,
+				       "%s: invalid base64 character 0x%02x at offset %zu", what, c,
+				       i);
+	}
 	if (sodium_base642bin(out, n, line->p, line->len, NULL, &got, NULL,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    got != n)

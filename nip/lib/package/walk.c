@@ -72,10 +72,12 @@ static int walk_dir(int dirfd, const char *prefix, int depth, struct walk *w, st
 {
 	DIR *d;
 	struct dirent *de;
-	int fd = dup(dirfd), rc = -1;
+	/* A fresh open file description: a dup() would share (and leave
+	 * behind) the caller's directory offset. */
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
 
 	if (fd < 0)
-		return nip_err_sys(err, NIP_E_IO, errno, "%s: dup", prefix[0] ? prefix : ".");
+		return nip_err_sys(err, NIP_E_IO, errno, "%s", prefix[0] ? prefix : ".");
 	if (depth > WALK_DEPTH_MAX) {
 		close(fd);
 		return nip_err(err, NIP_E_LIMIT, "%s: more than %d directories deep", prefix,
