@@ -31,7 +31,10 @@ static int parse_args(const struct cli_opts *o, const struct cli_cmd *cmd, int a
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c == 'k' && a->nkeys < KEYS_MAX) {
+		if (c == 'k' && a->nkeys == KEYS_MAX) {
+			*status = cli_usage(o, cmd, "%s: at most %d --key options", cmd->name, KEYS_MAX);
+			return -1;
+		} else if (c == 'k') {
 			if (nip_pubkey_load(AT_FDCWD, optarg, &a->keys[a->nkeys], &err) < 0) {
 				*status = cli_fail(o, &err);
 				return -1;
@@ -247,23 +250,35 @@ static int run_cid(const struct cli_opts *o, int argc, char **argv)
 {
 	struct read_args a = {0};
 	struct nip_error err;
-	int status = 0;
+	char (*cids)[NIP_CID_STRLEN];
+	int status = 0, n;
 
 	if (parse_args(o, &cli_cmd_cid, argc, argv, &a, &status) < 0)
 		return status;
-	for (int i = a.first; i < argc; i++) {
+	n = argc - a.first;
+	if (!(cids = calloc((size_t)n, sizeof *cids))) {
+		nip_err(&err, NIP_E_NOMEM, "out of memory");
+		return cli_fail(o, &err);
+	}
+	for (int i = 0; i < n && status == 0; i++) {
 		struct nip_package *p = NULL;
-		char cid[NIP_CID_STRLEN];
-		if (load(argv[i], &a, 0, &p, &err) < 0)
-			return cli_fail(o, &err);
-		nip_cid_format(p->cid, cid);
-		if (o->json)
-			printf("{\"cid\":\"%s\"}\n", cid);
+		if (load(argv[a.first + i], &a, 0, &p, &err) < 0)
+			status = cli_fail(o, &err);
 		else
-			printf("%s\n", cid);
+			nip_cid_format(p->cid, cids[i]);
 		nip_package_free(p);
 	}
-	return 0;
+	for (int i = 0; i < n && status == 0; i++) {
+		if (!o->json) {
+			printf("%s\n", cids[i]);
+			continue;
+		}
+		printf("%s{\"path\":", i ? "," : "{\"packages\":[");
+		cli_json_str(stdout, argv[a.first + i]);
+		printf(",\"cid\":\"%s\"}%s", cids[i], i == n - 1 ? "]}\n" : "");
+	}
+	free(cids);
+	return status;
 }
 
 const struct cli_cmd cli_cmd_verify = {

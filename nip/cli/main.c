@@ -85,8 +85,15 @@ int cli_fail(const struct cli_opts *o, const struct nip_error *err)
 		cli_json_str(stdout, err->msg);
 		printf("}}\n");
 	}
-	fprintf(stderr, "%snip: error:%s %s\n", o->colour ? "\033[1;31m" : "",
-		o->colour ? "\033[0m" : "", err->msg);
+	fprintf(stderr, "%snip: error:%s ", o->colour ? "\033[1;31m" : "", o->colour ? "\033[0m" : "");
+	/* Messages quote names from hostile packages: no byte of them may
+	 * drive the terminal or forge a second line. */
+	for (const unsigned char *p = (const unsigned char *)err->msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	fputc('\n', stderr);
 	return status ? status : 1;
 }
 
@@ -98,7 +105,10 @@ int cli_usage(const struct cli_opts *o, const struct cli_cmd *c, const char *fmt
 	vsnprintf(err.msg, sizeof err.msg, fmt, ap);
 	va_end(ap);
 	cli_fail(o, &err);
-	fprintf(stderr, "nip: hint: see 'nip %s --help'\n", c ? c->name : "");
+	if (c)
+		fprintf(stderr, "nip: hint: see 'nip %s --help'\n", c->name);
+	else
+		fprintf(stderr, "nip: hint: see 'nip --help'\n");
 	return 2;
 }
 
@@ -178,10 +188,12 @@ int main(int argc, char **argv)
 			printf("nip %s\n", NIP_VERSION);
 		return 0;
 	}
-	if (help || argc < 2) {
-		print_commands(help ? stdout : stderr);
-		return help ? 0 : 2;
+	if (help) {
+		print_commands(stdout);
+		return 0;
 	}
+	if (argc < 2)
+		return cli_usage(&o, NULL, "no command given");
 	if (strcmp(argv[1], "help") == 0) {
 		if (argc < 3) {
 			print_commands(stdout);
@@ -193,7 +205,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!(c = find(argv[1])))
-		return cli_usage(&o, NULL, "unknown command '%s' (see 'nip --help')", argv[1]);
+		return cli_usage(&o, NULL, "unknown command '%s'", argv[1]);
 	if (cli_help_requested(c, argc - 1, argv + 1))
 		return 0;
 	return c->run(&o, argc - 1, argv + 1);

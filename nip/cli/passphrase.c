@@ -65,22 +65,18 @@ int cli_passphrase(const char *file, const char *what, char *out, size_t outsz,
 int cli_load_seckey(const char *path, const char *passfile, struct nip_seckey *out,
 		    struct nip_error *err)
 {
-	struct nip_buf text;
 	char pass[NIP_PASSPHRASE_MAX + 1];
-	int encrypted = 0, rc;
+	int rc;
 
-	/* Only peek at the file to learn whether to ask for a passphrase;
-	 * nip_seckey_load does the real, checked read. */
-	if (nip_read_file(AT_FDCWD, path, NIP_KEYFILE_MAX, 1, &text, err) < 0)
+	/* An encrypted key refuses a NULL passphrase with NIP_E_USAGE before
+	 * any scrypt runs; only then is there something to ask for. */
+	if (nip_seckey_load(AT_FDCWD, path, NULL, out, err) == 0)
+		return 0;
+	if (err->code != NIP_E_USAGE)
 		return -1;
-	rc = nip_seckey_encrypted((const char *)text.data, text.len, &encrypted, err);
-	sodium_memzero(text.data, text.len);
-	nip_buf_free(&text);
-	if (rc < 0)
-		return nip_err_prefix(err, "%s: ", path);
-	if (encrypted && cli_passphrase(passfile, path, pass, sizeof pass, err) < 0)
+	if (cli_passphrase(passfile, path, pass, sizeof pass, err) < 0)
 		return -1;
-	rc = nip_seckey_load(AT_FDCWD, path, encrypted ? pass : NULL, out, err);
+	rc = nip_seckey_load(AT_FDCWD, path, pass, out, err);
 	sodium_memzero(pass, sizeof pass);
 	return rc;
 }

@@ -19,6 +19,7 @@ struct nip_sha256 *nip_sha256_new(struct nip_error *err);
 void nip_sha256_free(struct nip_sha256 *h);
 void nip_sha256_reset(struct nip_sha256 *h);
 void nip_sha256_update(struct nip_sha256 *h, const void *p, size_t n);
+/* After final, reset before the next update. */
 void nip_sha256_final(struct nip_sha256 *h, uint8_t out[NIP_SHA256_LEN]);
 void nip_sha256(const void *p, size_t n, uint8_t out[NIP_SHA256_LEN]);
 
@@ -29,6 +30,9 @@ void nip_cid_format(const uint8_t digest[NIP_SHA256_LEN], char out[NIP_CID_STRLE
 int nip_cid_parse(const char *s, uint8_t digest[NIP_SHA256_LEN], struct nip_error *err);
 
 /* ---- keys (minisign format) ----------------------------------------- */
+
+/* The *_format functions append to out, which the caller set up with
+ * nip_buf_init (its max caps the text); on failure out is as it was. */
 
 #define NIP_KEYID_LEN 8
 #define NIP_KEYID_HEX 17 /* minisign prints the id as a 16-digit upper-case number */
@@ -56,7 +60,9 @@ int nip_pubkey_parse(const char *text, size_t len, struct nip_pubkey *out, struc
 int nip_pubkey_format(const struct nip_pubkey *pub, struct nip_buf *out, struct nip_error *err);
 
 /* Secret key file. Encrypted keys (scrypt + XOR, as minisign) need a
- * passphrase; nip_seckey_encrypted tells whether the text needs one. */
+ * passphrase; nip_seckey_encrypted tells whether the text needs one (no
+ * scrypt runs). An unencrypted key ignores the passphrase. A wrong one is
+ * NIP_E_DENIED, a missing one NIP_E_USAGE. */
 int nip_seckey_encrypted(const char *text, size_t len, int *encrypted, struct nip_error *err);
 int nip_seckey_parse(const char *text, size_t len, const char *passphrase,
 		     struct nip_seckey *out, struct nip_error *err);

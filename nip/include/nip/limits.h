@@ -19,7 +19,7 @@
 /* Sum of payload file sizes. */
 #define NIP_PAYLOAD_MAX (64ull << 30)
 /* zstd window: 2^27 = 128 MiB is the most a decoder allocates for one frame;
- * nip writes 2^21..2^23 windows, the rest is headroom for other writers. */
+ * nip's levels write windows of 2^19 to 2^23; the rest is headroom. */
 #define NIP_ZSTD_WINDOW_LOG_MAX 27
 /* Compression ratio: after the first NIP_RATIO_GRACE decompressed bytes the
  * output may not exceed NIP_RATIO_MAX times the compressed input read. zstd
@@ -34,6 +34,12 @@
 #define NIP_RELATION_LEN_MAX 1024u
 #define NIP_PKGNAME_MAX 128u
 #define NIP_VERSION_MAX 128u
+/* Architecture names ("x86_64", "riscv64") and variant flags are short. */
+#define NIP_ARCH_MAX 32u
+#define NIP_VARIANTS_MAX 64u
+#define NIP_VARIANT_LEN_MAX 64u
+/* Provenance: one line per source of a build. */
+#define NIP_SOURCES_MAX 4096u
 /* A passphrase file: one line. */
 #define NIP_PASSPHRASE_MAX 1024u
 /* scrypt parameters accepted when reading an encrypted minisign key: minisign

@@ -23,12 +23,44 @@ int nip_path_cmp(const char *a, const char *b)
 	return *p < *q ? -1 : 1;
 }
 
+/* Manifests are JSON, so every string is UTF-8: shortest forms, no
+ * surrogates, nothing past U+10FFFF. */
+static int utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		unsigned c = *p, n, min, cp;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			n = 1, min = 0x80, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			n = 2, min = 0x800, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			n = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		for (unsigned i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
+/* One line of UTF-8 text. */
 static int ctl_free(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			return 0;
-	return 1;
+	return utf8_valid(s);
 }
 
 /* Relative, no empty, "." or ".." component, no control bytes. */
@@ -44,7 +76,7 @@ static const char *path_problem(const char *p)
 	if (p[0] == '/')
 		return "absolute path";
 	if (!ctl_free(p))
-		return "control character in path";
+		return "control character or invalid UTF-8 in path";
 	while (*c) {
 		const char *e = strchr(c, '/');
 		size_t n = e ? (size_t)(e - c) : strlen(c);
@@ -78,7 +110,7 @@ static const char *link_problem(const char *path, const char *target)
 	if (target[0] == '/')
 		return "absolute symlink target";
 	if (!ctl_free(target))
-		return "control character in symlink target";
+		return "control character or invalid UTF-8 in symlink target";
 	if (strcmp(target, ".") == 0)
 		return NULL;
 	for (c = path; (c = strchr(c, '/')); c++)
@@ -241,12 +273,28 @@ static int check_header(const struct nip_manifest *m, struct nip_error *err)
 	if (!m->arch || !*m->arch || strspn(m->arch, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(m->arch))
 		return nip_err(err, NIP_E_FORMAT, "manifest: arch \"%s\": must be [a-z0-9_]+",
 			       m->arch ? m->arch : "");
-	if ((m->summary && !ctl_free(m->summary)) || (m->license && !ctl_free(m->license)))
-		return nip_err(err, NIP_E_FORMAT, "manifest: summary and license must be one line");
+	if (strlen(m->arch) > NIP_ARCH_MAX)
+		return nip_err(err, NIP_E_LIMIT, "manifest: arch longer than %u bytes", NIP_ARCH_MAX);
+	if ((m->summary && (strlen(m->summary) > NIP_STRING_MAX || !ctl_free(m->summary))) ||
+	    (m->license && (strlen(m->license) > NIP_STRING_MAX || !ctl_free(m->license))))
+		return nip_err(err, NIP_E_FORMAT,
+			       "manifest: summary and license must be one line of UTF-8 text, at most %u bytes",
+			       NIP_STRING_MAX);
+	if (m->policy && (strlen(m->policy) > NIP_POLICY_MAX || !utf8_valid(m->policy)))
+		return nip_err(err, NIP_E_FORMAT, "manifest: policy must be UTF-8 text of at most %u bytes",
+			       NIP_POLICY_MAX);
+	if (m->nvariant > NIP_VARIANTS_MAX || m->prov.nsources > NIP_SOURCES_MAX)
+		return nip_err(err, NIP_E_LIMIT, "manifest: more than %u variant flags or %u sources",
+			       NIP_VARIANTS_MAX, NIP_SOURCES_MAX);
+	for (int k = 0; k < NIP_REL_COUNT; k++)
+		if (m->nrel[k] > NIP_RELATIONS_MAX)
+			return nip_err(err, NIP_E_LIMIT, "manifest: more than %u %s relations",
+				       NIP_RELATIONS_MAX, nip_rel_kind_name((enum nip_rel_kind)k));
 	if (!strv_sorted(m->variant, m->nvariant))
 		return nip_err(err, NIP_E_FORMAT, "manifest: variant flags not sorted or duplicated");
 	for (size_t i = 0; i < m->nvariant; i++)
-		if (!nip_name_valid(m->variant[i], strlen(m->variant[i])) || strchr(m->variant[i], ':'))
+		if (strlen(m->variant[i]) > NIP_VARIANT_LEN_MAX ||
+		    !nip_name_valid(m->variant[i], strlen(m->variant[i])) || strchr(m->variant[i], ':'))
 			return nip_err(err, NIP_E_FORMAT, "manifest: variant flag \"%s\" must be [a-z0-9][a-z0-9+._-]*",
 				       m->variant[i]);
 	if (m->prov.builder_key && !upper_hex(m->prov.builder_key, NIP_KEYID_HEX - 1))
@@ -254,8 +302,10 @@ static int check_header(const struct nip_manifest *m, struct nip_error *err)
 	if (m->prov.recipe && nip_unhex(m->prov.recipe, tmp, sizeof tmp) < 0)
 		return nip_err(err, NIP_E_FORMAT, "manifest: provenance.recipe: not a SHA-256");
 	for (size_t i = 0; i < m->prov.nsources; i++)
-		if (!ctl_free(m->prov.sources[i]))
-			return nip_err(err, NIP_E_FORMAT, "manifest: provenance.sources[%zu]: control character", i);
+		if (strlen(m->prov.sources[i]) > NIP_STRING_MAX || !ctl_free(m->prov.sources[i]))
+			return nip_err(err, NIP_E_FORMAT,
+				       "manifest: provenance.sources[%zu]: must be one line of UTF-8 text, at most %u bytes",
+				       i, NIP_STRING_MAX);
 	return 0;
 }
 

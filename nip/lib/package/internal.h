@@ -63,8 +63,14 @@ int zread_exact(struct zread *z, void *dst, size_t n, struct nip_error *err);
 int zread_peek(struct zread *z, const unsigned char **p, size_t *len, size_t max,
 	       struct nip_error *err);
 void zread_advance(struct zread *z, size_t n);
-/* 0 when the stream (and the file) ended exactly at a frame boundary. */
-int zread_expect_end(struct zread *z, struct nip_error *err);
+/* The number of the frame that ends exactly at the read position, or 0. */
+int zread_frame_ended(const struct zread *z);
+/* Once a signature has bounded the output, the ratio cap has done its job:
+ * sparse or zero-filled files may then compress beyond it. */
+void zread_uncap_ratio(struct zread *z);
+/* 0 when the stream (and the file) ended exactly at a frame boundary,
+ * after exactly `frames` frames. */
+int zread_expect_end(struct zread *z, int frames, struct nip_error *err);
 void zread_free(struct zread *z);
 
 #endif

@@ -401,13 +401,13 @@ static int parse_root(json_t *root, struct nip_manifest *m, struct nip_error *er
 	}
 	if (get_str(root, "name", 0, NIP_PKGNAME_MAX, &m->name, err) < 0 ||
 	    get_str(root, "version", 0, NIP_VERSION_MAX, &m->version, err) < 0 ||
-	    get_str(root, "arch", 0, 32, &m->arch, err) < 0 ||
+	    get_str(root, "arch", 0, NIP_ARCH_MAX, &m->arch, err) < 0 ||
 	    get_str(root, "summary", 0, NIP_STRING_MAX, &m->summary, err) < 0 ||
 	    get_str(root, "license", 0, NIP_STRING_MAX, &m->license, err) < 0 ||
 	    get_str(root, "policy", 1, NIP_POLICY_MAX, &m->policy, err) < 0 ||
 	    get_str(root, "kind", 0, 16, &kind, err) < 0 ||
 	    get_str(root, "payload_root", 0, 64, &root_hex, err) < 0 ||
-	    get_strv(root, "variant", 64, 64, &m->variant, &m->nvariant, err) < 0)
+	    get_strv(root, "variant", NIP_VARIANTS_MAX, NIP_VARIANT_LEN_MAX, &m->variant, &m->nvariant, err) < 0)
 		goto out;
 	if (nip_kind_parse(kind, &m->kind) < 0) {
 		nip_err(err, NIP_E_FORMAT, "manifest: \"kind\": unknown kind \"%.16s\"", kind);
@@ -432,7 +432,7 @@ static int parse_root(json_t *root, struct nip_manifest *m, struct nip_error *er
 	    get_str(prov, "recipe", 1, 64, &m->prov.recipe, err) < 0 ||
 	    get_int(prov, "source_date_epoch", 0, 077777777777ll, &m->prov.source_date_epoch,
 		    err) < 0 ||
-	    get_strv(prov, "sources", 4096, NIP_STRING_MAX, &m->prov.sources,
+	    get_strv(prov, "sources", NIP_SOURCES_MAX, NIP_STRING_MAX, &m->prov.sources,
 		     &m->prov.nsources, err) < 0) {
 		locate(err, "provenance");
 		goto out;

@@ -119,10 +119,26 @@ static int read_head(struct zread *z, const struct nip_pubkey *keys, size_t nkey
 		nip_err(err, NIP_E_FORMAT, "%s: unexpected untrusted comment", NIPSIG_NAME);
 		goto out;
 	}
+	/* The head is a frame of its own: a reader of the manifest stops
+	 * there, and a file has one framing. */
+	if (zread_frame_ended(z) != 1) {
+		nip_err(err, NIP_E_FORMAT, "the first zstd frame must end after %s", NIPSIG_NAME);
+		goto out;
+	}
+	want.len = 0;
+	if (nip_sig_format(&pkg->sig, NIPSIG_UNTRUSTED, &want, err) < 0)
+		goto out;
+	if (want.len != sig.len || memcmp(want.data, sig.data, sig.len) != 0) {
+		nip_err(err, NIP_E_FORMAT, "%s: not in canonical form", NIPSIG_NAME);
+		goto out;
+	}
+	want.len = 0;
 	if (nkeys) {
 		const struct nip_pubkey *key = pick_key(&pkg->sig, keys, nkeys, err);
 		if (!key || nip_sig_verify(&pkg->sig, key, info.data, info.len, err) < 0)
 			goto out;
+		/* From here the signed sizes bound every byte to come. */
+		zread_uncap_ratio(z);
 	}
 	/* Only now is the manifest parsed (when keys were given). */
 	nip_sha256(info.data, info.len, pkg->cid);
@@ -229,7 +245,8 @@ static int read_payload(struct zread *z, const struct nip_package *pkg, const st
 		nip_err(err, NIP_E_FORMAT, "%s is not in the manifest", desc);
 		goto out;
 	}
-	rc = zread_expect_end(z, err);
+	/* Head frame, payload frame, nothing else. */
+	rc = zread_expect_end(z, 2, err);
 out:
 	nip_sha256_free(h);
 	nip_buf_free(&want);

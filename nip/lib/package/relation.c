@@ -175,7 +175,8 @@ static int parse_alt(const struct rctx *c, const char *p, const char *end, struc
 	if (!nip_name_valid(name, (size_t)(name_end - name))) {
 		quote(q, sizeof q, name, (size_t)(name_end - name));
 		return refuse(c, NIP_E_FORMAT,
-			      "invalid package name %s (must be [a-z0-9][a-z0-9+._-]* or NS:VALUE)",
+			      "invalid package name %s"
+			      " (must be [a-z0-9][a-z0-9+._-]* or NS:VALUE)",
 			      q);
 	}
 	while (p < end && *p == ' ')
@@ -204,7 +205,8 @@ static int parse_alt(const struct rctx *c, const char *p, const char *end, struc
 		if (!nip_version_valid(ver, (size_t)(end - ver))) {
 			quote(q, sizeof q, ver, (size_t)(end - ver));
 			return refuse(c, NIP_E_FORMAT,
-				      "invalid version %s (must be [EPOCH:]UPSTREAM[-RELEASE])", q);
+				      "invalid version %s (must be [EPOCH:]UPSTREAM[-RELEASE])",
+				      q);
 		}
 	}
 	dep->name = dup_span(name, name_end);
@@ -226,7 +228,8 @@ static int check_whole(const struct rctx *c, size_t *nalts)
 	size_t n = 1;
 
 	if ((unsigned)c->kind >= NIP_REL_COUNT)
-		return nip_err(c->err, NIP_E_INTERNAL, "relation kind %d is unknown", (int)c->kind);
+		return nip_err(c->err, NIP_E_INTERNAL, "relation kind %d is unknown",
+			       (int)c->kind);
 	if (c->len > NIP_RELATION_LEN_MAX)
 		return refuse(c, NIP_E_LIMIT, "longer than %u bytes (NIP_RELATION_LEN_MAX)",
 			      NIP_RELATION_LEN_MAX);
@@ -301,7 +304,8 @@ int nip_relation_parse(const char *s, enum nip_rel_kind kind, struct nip_relatio
 		while (end > p && end[-1] == ' ')
 			end--;
 		if (p == end) {
-			refuse(&c, NIP_E_FORMAT, nalts > 1 ? "empty alternative" : "empty relation");
+			refuse(&c, NIP_E_FORMAT, "%s",
+			       nalts > 1 ? "empty alternative" : "empty relation");
 			goto out;
 		}
 		if (parse_alt(&c, p, end, &alts[done]) < 0)
@@ -311,7 +315,8 @@ int nip_relation_parse(const char *s, enum nip_rel_kind kind, struct nip_relatio
 	/* Manifests store the canonical text: it too must pass the cap, or a
 	 * relation accepted here would be refused when read back. */
 	if (canon_len(alts, nalts) > NIP_RELATION_LEN_MAX) {
-		refuse(&c, NIP_E_LIMIT, "canonical form longer than %u bytes (NIP_RELATION_LEN_MAX)",
+		refuse(&c, NIP_E_LIMIT,
+		       "canonical form longer than %u bytes (NIP_RELATION_LEN_MAX)",
 		       NIP_RELATION_LEN_MAX);
 		goto out;
 	}
@@ -343,7 +348,8 @@ int nip_relation_format(const struct nip_relation *rel, struct nip_buf *out,
 	for (size_t i = 0; i < rel->n; i++) {
 		const struct nip_dep *d = &rel->alts[i];
 
-		if (!d->name || (unsigned)d->op > NIP_OP_GT || (d->op != NIP_OP_NONE && !d->version)) {
+		if (!d->name || (unsigned)d->op > NIP_OP_GT ||
+		    (d->op != NIP_OP_NONE && !d->version)) {
 			nip_err(err, NIP_E_INTERNAL, "formatting a malformed relation");
 			goto fail;
 		}

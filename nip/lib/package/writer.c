@@ -86,10 +86,9 @@ static int file_type(const struct walk_entry *e, const char *policy, struct nip_
 		f->rdev_minor = minor(e->st.st_rdev);
 	} else
 		return nip_err(err, NIP_E_USAGE, "%s: sockets cannot be packaged", e->path);
-	if ((f->mode & 06000) && f->type != NIP_FT_DIR) {
-		const char *what = f->mode & 04000 ? "setuid" : "setgid";
-		if (!policy_allows(policy, what, e->path) ||
-		    ((f->mode & 06000) == 06000 && !policy_allows(policy, "setgid", e->path)))
+	for (int bit = 0; bit < 2 && f->type != NIP_FT_DIR; bit++) {
+		const char *what = bit ? "setgid" : "setuid";
+		if ((f->mode & (bit ? 02000u : 04000u)) && !policy_allows(policy, what, e->path))
 			return nip_err(err, NIP_E_DENIED,
 				       "%s: %s bit refused (a package's policy may allow it: \"allow %s /%s\")",
 				       e->path, what, what, e->path);

@@ -4,6 +4,7 @@
  * verify then costs little more than decompression alone, and memory stays
  * fixed whatever the package size. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +20,9 @@
 struct chunk {
 	unsigned char *data;
 	size_t len;
-	int last;   /* the stream ended after this chunk */
-	int failed; /* err holds why */
+	int last;      /* the stream ended after this chunk */
+	int frame_end; /* frame number frame_end ended with this chunk, or 0 */
+	int failed;    /* err holds why */
 	struct nip_error err;
 };
 
@@ -33,6 +35,7 @@ struct zread {
 	ZSTD_inBuffer inb;
 	int eof, in_frame, frames;
 	uint64_t zin, zout;
+	atomic_int ratio_cap; /* cleared once a signature bounds the output */
 
 	/* hand-over */
 	int threaded, started, stop;
@@ -117,9 +120,14 @@ static int produce(struct zread *z, struct chunk *c)
 		if (ZSTD_isError(r))
 			return nip_err(&c->err, NIP_E_FORMAT, "corrupt compressed data: %s",
 				       ZSTD_getErrorName(r));
-		if (r == 0)
+		if (r == 0) {
+			/* A chunk ends with its frame, so the reader can tell
+			 * where frames end. */
 			z->in_frame = 0;
-		if (z->zout + out.pos > NIP_RATIO_GRACE &&
+			c->frame_end = z->frames;
+			break;
+		}
+		if (atomic_load(&z->ratio_cap) && z->zout + out.pos > NIP_RATIO_GRACE &&
 		    z->zout + out.pos > (uint64_t)NIP_RATIO_MAX * z->zin)
 			return nip_err(&c->err, NIP_E_LIMIT,
 				       "compression ratio exceeds %u:1 (a decompression bomb?)",
@@ -154,7 +162,7 @@ static void *producer(void *arg)
 		pthread_mutex_unlock(&z->mu);
 		c = &z->ring[tail];
 		c->len = 0;
-		c->last = 0;
+		c->last = c->frame_end = 0;
 		c->failed = produce(z, c) < 0;
 		pthread_mutex_lock(&z->mu);
 		tail = (tail + 1) % NCHUNKS;
@@ -199,6 +207,7 @@ struct zread *zread_new(int fd, int threaded, struct nip_error *err)
 	pthread_cond_init(&z->cv, NULL);
 	z->fd = fd;
 	z->threaded = threaded;
+	atomic_init(&z->ratio_cap, 1);
 	z->in_cap = ZSTD_DStreamInSize();
 	z->in = malloc(z->in_cap);
 	z->d = ZSTD_createDCtx();
@@ -229,6 +238,7 @@ static int next_chunk(struct zread *z, struct nip_error *err)
 		if (c->last || c->failed)
 			goto done;
 		c->len = 0;
+		c->frame_end = 0;
 		c->failed = produce(z, c) < 0;
 		z->cur = c;
 		goto done;
@@ -254,8 +264,6 @@ done:
 			*err = z->cur->err;
 		return -1;
 	}
-	if (z->cur->last && z->cur->len == 0)
-		return 0;
 	return 0;
 }
 
@@ -298,7 +306,7 @@ int zread_exact(struct zread *z, void *dst, size_t n, struct nip_error *err)
 	return 0;
 }
 
-int zread_expect_end(struct zread *z, struct nip_error *err)
+int zread_expect_end(struct zread *z, int frames, struct nip_error *err)
 {
 	const unsigned char *p;
 	size_t len;
@@ -306,5 +314,18 @@ int zread_expect_end(struct zread *z, struct nip_error *err)
 		return -1;
 	if (len)
 		return nip_err(err, NIP_E_FORMAT, "data after the end of the archive");
+	/* The producer has finished: its frame count is final. */
+	if (z->frames != frames)
+		return nip_err(err, NIP_E_FORMAT, "%d zstd frames where a .nip has %d", z->frames, frames);
 	return 0;
+}
+
+int zread_frame_ended(const struct zread *z)
+{
+	return z->cur && z->pos == z->cur->len && !z->cur->failed ? z->cur->frame_end : 0;
+}
+
+void zread_uncap_ratio(struct zread *z)
+{
+	atomic_store(&z->ratio_cap, 0);
 }

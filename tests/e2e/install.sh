@@ -1,0 +1,40 @@
+#!/bin/sh
+# make install PREFIX=DIR gives a tree that works from there: the binary,
+# the library and headers (a program links against them), the man pages.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/e2e/lib.sh"
+
+check "make install PREFIX=$T/inst" make -s -C "$top" install SAN="${SAN:-}" PREFIX="$T/inst"
+P=$T/inst
+check "installed nip runs" "$P/bin/nip" --version
+check "key generate with the installed nip" "$P/bin/nip" key generate "$T/k"
+mkdir -p "$T/stage/bin" && printf 'x\n' >"$T/stage/bin/x"
+check "pack with the installed nip" "$P/bin/nip" pack --key "$T/k" --name x --version 1 -o "$T/x.nip" "$T/stage"
+check "verify with the installed nip" "$P/bin/nip" verify --key "$T/k.pub" "$T/x.nip"
+for h in util crypto package limits; do
+	check "header nip/$h.h installed" test -f "$P/include/nip/$h.h"
+done
+check "libnip.so installed" test -f "$P/lib/libnip.so.0"
+cat >"$T/cid.c" <<'C'
+#include <stdio.h>
+#include <nip/crypto.h>
+int main(void)
+{
+	uint8_t d[NIP_SHA256_LEN];
+	char s[NIP_CID_STRLEN];
+	nip_sha256("", 0, d);
+	nip_cid_format(d, s);
+	puts(s);
+	return 0;
+}
+C
+if command -v cc >/dev/null; then
+	check "a program builds against the installed libnip" \
+		cc -I"$P/include" -o "$T/cid" "$T/cid.c" -L"$P/lib" -lnip
+	same "and computes the CID of the empty string" \
+		"$(LD_LIBRARY_PATH=$P/lib "$T/cid")" "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
+fi
+for p in nip.8 nip-pack.8 nip-package.5; do
+	check "man page $p installed" sh -c "ls '$P'/share/man/man*/$p"
+done
+done_testing
