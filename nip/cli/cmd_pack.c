@@ -59,6 +59,8 @@ static int cmp_str(const void *a, const void *b)
 static void sort_unique(char **v, size_t *n)
 {
 	size_t j = 0;
+	if (*n < 2)
+		return; /* v may be NULL, which qsort must not see */
 	qsort(v, *n, sizeof *v, cmp_str);
 	for (size_t i = 0; i < *n; i++) {
 		if (j && strcmp(v[j - 1], v[i]) == 0)

@@ -2,9 +2,10 @@
  * modes reach both sides of the signature check:
  *   first byte even: the rest is a whole .nip file (zstd layer, head);
  *   first byte odd:  u32 manifest length, manifest, then a raw tar payload;
- *                    the target signs the manifest with a fixed key (after
- *                    setting its builder key), compresses both frames, and
- *                    reads the result, so mutations reach the member checks. */
+ *                    the target compresses the payload, signs the manifest
+ *                    with a fixed key (after setting its builder key) binding
+ *                    that frame, writes the raw head, and reads the result,
+ *                    so mutations reach the member checks. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -44,14 +45,16 @@ out:
 	return rc;
 }
 
-/* The manifest re-signed by the fuzz key, inside a canonical head. */
-static int build_head(const uint8_t *man, size_t len, struct nip_buf *tar)
+/* The manifest re-signed by the fuzz key, inside a canonical head frame
+ * bound to the payload frame `zpay`. */
+static int build_head(const uint8_t *man, size_t len, const struct nip_buf *zpay, struct nip_buf *frame)
 {
 	static const unsigned char zeros[TAR_BLOCK];
 	struct nip_seckey sec;
 	struct nip_pubkey pub;
 	struct nip_manifest *m = NULL;
-	struct nip_buf info, sigtext;
+	struct nip_buf info, sigtext, tar;
+	uint8_t zsha[NIP_SHA256_LEN];
 	struct nip_sig sig;
 	struct tar_member tm = {.type = '0', .mode = 0644};
 	uint8_t cid[NIP_SHA256_LEN];
@@ -61,6 +64,8 @@ static int build_head(const uint8_t *man, size_t len, struct nip_buf *tar)
 	fuzz_key(&sec, &pub);
 	nip_buf_init(&info, NIP_MANIFEST_MAX, "manifest");
 	nip_buf_init(&sigtext, NIP_SIG_MAX, "sig");
+	nip_buf_init(&tar, 2 * NIP_MANIFEST_MAX, "tar");
+	nip_sha256(zpay->data, zpay->len, zsha);
 	if (nip_manifest_parse(man, len, &m, NULL) == 0) {
 		nip_keyid_format(sec.keyid, id);
 		free(m->prov.builder_key);
@@ -69,7 +74,7 @@ static int build_head(const uint8_t *man, size_t len, struct nip_buf *tar)
 		if (!m->prov.builder_key || nip_manifest_serialize(m, &info, NULL) < 0)
 			goto out;
 		nip_sha256(info.data, info.len, cid);
-		sig_trusted_comment(m, cid, comment, sizeof comment, NULL);
+		sig_trusted_comment(m, cid, zsha, zpay->len, comment, sizeof comment, NULL);
 	} else if (nip_buf_append(&info, man, len, NULL) < 0) {
 		goto out;
 	}
@@ -78,19 +83,20 @@ static int build_head(const uint8_t *man, size_t len, struct nip_buf *tar)
 		goto out;
 	tm.path = NIPINFO_NAME;
 	tm.size = info.len;
-	if (tar_header(&tm, tar, NULL) < 0 || nip_buf_append(tar, info.data, info.len, NULL) < 0 ||
-	    nip_buf_append(tar, zeros, (size_t)tar_padding(info.len), NULL) < 0)
+	if (tar_header(&tm, &tar, NULL) < 0 || nip_buf_append(&tar, info.data, info.len, NULL) < 0 ||
+	    nip_buf_append(&tar, zeros, (size_t)tar_padding(info.len), NULL) < 0)
 		goto out;
 	tm.path = NIPSIG_NAME;
 	tm.size = sigtext.len;
-	if (tar_header(&tm, tar, NULL) < 0 || nip_buf_append(tar, sigtext.data, sigtext.len, NULL) < 0 ||
-	    nip_buf_append(tar, zeros, (size_t)tar_padding(sigtext.len), NULL) < 0)
+	if (tar_header(&tm, &tar, NULL) < 0 || nip_buf_append(&tar, sigtext.data, sigtext.len, NULL) < 0 ||
+	    nip_buf_append(&tar, zeros, (size_t)tar_padding(sigtext.len), NULL) < 0)
 		goto out;
-	rc = 0;
+	rc = raw_frame(tar.data, tar.len, frame, NULL);
 out:
 	nip_manifest_free(m);
 	nip_buf_free(&info);
 	nip_buf_free(&sigtext);
+	nip_buf_free(&tar);
 	return rc;
 }
 
@@ -116,24 +122,24 @@ static void read_fd(const struct nip_buf *file)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct nip_buf file, tar;
+	struct nip_buf file, zpay;
 	uint32_t mlen;
 
 	if (size < 1 || sodium_init() < 0)
 		return 0;
 	nip_buf_init(&file, 64u << 20, "file");
-	nip_buf_init(&tar, 64u << 20, "tar");
+	nip_buf_init(&zpay, 64u << 20, "payload");
 	if (!(data[0] & 1)) {
 		if (nip_buf_append(&file, data + 1, size - 1, NULL) == 0)
 			read_fd(&file);
 	} else if (size >= 5) {
 		memcpy(&mlen, data + 1, 4);
-		if (mlen <= size - 5 && build_head(data + 5, mlen, &tar) == 0 &&
-		    compress_frame(&file, tar.data, tar.len) == 0 &&
-		    compress_frame(&file, data + 5 + mlen, size - 5 - mlen) == 0)
+		if (mlen <= size - 5 && compress_frame(&zpay, data + 5 + mlen, size - 5 - mlen) == 0 &&
+		    build_head(data + 5, mlen, &zpay, &file) == 0 &&
+		    nip_buf_append(&file, zpay.data, zpay.len, NULL) == 0)
 			read_fd(&file);
 	}
 	nip_buf_free(&file);
-	nip_buf_free(&tar);
+	nip_buf_free(&zpay);
 	return 0;
 }

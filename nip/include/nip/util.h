@@ -116,6 +116,10 @@ int nip_dl_load(const char *soname, const struct nip_dl_sym *syms, size_t n,
 		struct nip_error *err);
 
 /* ---- small helpers --------------------------------------------------- */
+/* s itself if it fits in n-1 bytes, else its head and tail around "..."
+ * written into buf: long hostile names must not push the reason out of a
+ * fixed-size message. */
+const char *nip_shorten(const char *s, char *buf, size_t n);
 void nip_hex(const uint8_t *in, size_t n, char *out); /* out: 2n+1 */
 int nip_unhex(const char *hex, uint8_t *out, size_t n); /* exactly 2n lowercase hex chars */
 /* Strictly a decimal integer within [min, max]; no sign unless min < 0. */

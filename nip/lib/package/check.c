@@ -164,34 +164,36 @@ static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *
 	const struct nip_file *f = &m->files[i], *t;
 	const char *problem = path_problem(f->path);
 	const char *pol = m->policy ? m->policy : "";
+	char sp[256], st[256];
+	const char *path = nip_shorten(f->path, sp, sizeof sp);
 
 	if (problem)
-		return nip_err(err, NIP_E_FORMAT, "%s: %s", f->path, problem);
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", path, problem);
 	if (i && nip_path_cmp(m->files[i - 1].path, f->path) >= 0)
-		return nip_err(err, NIP_E_FORMAT, "%s: %s", f->path,
-			       strcmp(m->files[i - 1].path, f->path) == 0 ? "listed twice"
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", path,
+			       strcmp(m->files[i - 1].path, path) == 0 ? "listed twice"
 									  : "out of order");
 	if ((f->mode & 04000) && !policy_allows(pol, "setuid", f->path))
-		return nip_err(err, NIP_E_FORMAT, "%s: setuid bit not allowed by the package's policy", f->path);
+		return nip_err(err, NIP_E_FORMAT, "%s: setuid bit not allowed by the package's policy", path);
 	if ((f->mode & 02000) && !policy_allows(pol, "setgid", f->path))
-		return nip_err(err, NIP_E_FORMAT, "%s: setgid bit not allowed by the package's policy", f->path);
+		return nip_err(err, NIP_E_FORMAT, "%s: setgid bit not allowed by the package's policy", path);
 	if ((f->mode & 01000) && f->type != NIP_FT_DIR)
-		return nip_err(err, NIP_E_FORMAT, "%s: sticky bit on a non-directory", f->path);
+		return nip_err(err, NIP_E_FORMAT, "%s: sticky bit on a non-directory", path);
 	switch (f->type) {
 	case NIP_FT_SYMLINK:
 		if (f->mode != 0777)
-			return nip_err(err, NIP_E_FORMAT, "%s: symlink mode must be 0777", f->path);
+			return nip_err(err, NIP_E_FORMAT, "%s: symlink mode must be 0777", path);
 		if ((problem = link_problem(f->path, f->target)))
-			return nip_err(err, NIP_E_FORMAT, "%s -> %s: %s", f->path, f->target, problem);
+			return nip_err(err, NIP_E_FORMAT, "%s -> %s: %s", path, f->target, problem);
 		break;
 	case NIP_FT_HARDLINK:
 		t = manifest_find(m, f->target, i);
 		if (!t || t->type != NIP_FT_FILE)
 			return nip_err(err, NIP_E_FORMAT,
 				       "%s: hard link target %s is not a regular file earlier in the package",
-				       f->path, f->target);
+				       path, nip_shorten(f->target, st, sizeof st));
 		if (t->mode != f->mode)
-			return nip_err(err, NIP_E_FORMAT, "%s: hard link mode differs from %s", f->path,
+			return nip_err(err, NIP_E_FORMAT, "%s: hard link mode differs from %s", path,
 				       f->target);
 		break;
 	case NIP_FT_CHAR:
@@ -199,7 +201,7 @@ static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *
 	case NIP_FT_FIFO:
 		if (!policy_allows(pol, f->type == NIP_FT_FIFO ? "fifo" : "device", f->path))
 			return nip_err(err, NIP_E_FORMAT, "%s: %s not allowed by the package's policy",
-				       f->path, f->type == NIP_FT_FIFO ? "FIFO" : "device node");
+				       path, f->type == NIP_FT_FIFO ? "FIFO" : "device node");
 		break;
 	default:
 		break;
@@ -349,14 +351,4 @@ uint64_t nip_manifest_payload_size(const struct nip_manifest *m)
 int nip_manifest_filename(const struct nip_manifest *m, struct nip_buf *out, struct nip_error *err)
 {
 	return nip_buf_printf(out, err, "%s-%s-%s.nip", m->name, m->version, m->arch);
-}
-
-int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN], char *out,
-			size_t outsz, struct nip_error *err)
-{
-	char s[NIP_CID_STRLEN];
-	nip_cid_format(cid, s);
-	if ((size_t)snprintf(out, outsz, "nip package %s %s %s %s", m->name, m->version, m->arch, s) >= outsz)
-		return nip_err(err, NIP_E_LIMIT, "trusted comment too long");
-	return 0;
 }

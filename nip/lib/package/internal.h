@@ -42,9 +42,17 @@ int tar_meta_size(const unsigned char hdr[TAR_BLOCK], const char *name, uint64_t
 /* For error messages only: the member name an unexpected header claims. */
 void tar_describe(const unsigned char *hdr, size_t len, char *out, size_t outsz);
 
-/* The trusted comment that binds a .NIPSIG to its manifest. */
+/* head.c: the raw head frame, and the trusted comment that binds the
+ * signature to the manifest (by CID) and to the payload frame's bytes
+ * ("nip package NAME VERSION ARCH CID zst-sha256=HEX zst-size=N"). */
+int raw_frame(const void *content, size_t len, struct nip_buf *out, struct nip_error *err);
 int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN],
-			char *out, size_t outsz, struct nip_error *err);
+			const uint8_t zsha[NIP_SHA256_LEN], uint64_t zsize, char *out, size_t outsz,
+			struct nip_error *err);
+/* Checks the comment names m and cid; returns the payload frame's hash. */
+int sig_comment_payload(const char *comment, const struct nip_manifest *m,
+			const uint8_t cid[NIP_SHA256_LEN], uint8_t zsha[NIP_SHA256_LEN],
+			uint64_t *zsize, struct nip_error *err);
 
 /* Binary search of files[0..below) in archive order. */
 const struct nip_file *manifest_find(const struct nip_manifest *m, const char *path, size_t below);
@@ -63,6 +71,8 @@ int zread_exact(struct zread *z, void *dst, size_t n, struct nip_error *err);
 int zread_peek(struct zread *z, const unsigned char **p, size_t *len, size_t max,
 	       struct nip_error *err);
 void zread_advance(struct zread *z, size_t n);
+/* The compressed offset reached with the current chunk. */
+uint64_t zread_zpos(const struct zread *z);
 /* The number of the frame that ends exactly at the read position, or 0. */
 int zread_frame_ended(const struct zread *z);
 /* Once a signature has bounded the output, the ratio cap has done its job:

@@ -126,11 +126,14 @@ int tar_meta_size(const unsigned char hdr[TAR_BLOCK], const char *name, uint64_t
 	uint64_t v = 0;
 
 	if (strnlen((const char *)hdr, NAME_LEN) != strlen(name) ||
-	    memcmp(hdr, name, strlen(name)) != 0 || hdr[156] != '0') {
+	    memcmp(hdr, name, strlen(name)) != 0) {
 		char got[128];
 		tar_describe(hdr, TAR_BLOCK, got, sizeof got);
 		return nip_err(err, NIP_E_FORMAT, "expected member %s, found %s", name, got);
 	}
+	if (hdr[156] != '0')
+		return nip_err(err, NIP_E_FORMAT, "%s: must be a regular file (tar type '0', not 0x%02x)",
+			       name, hdr[156]);
 	for (unsigned i = 124; i < 135; i++) {
 		if (hdr[i] < '0' || hdr[i] > '7')
 			return nip_err(err, NIP_E_FORMAT, "%s: malformed size field", name);

@@ -80,7 +80,7 @@ static int walk_dir(int dirfd, const char *prefix, int depth, struct walk *w, st
 		return nip_err_sys(err, NIP_E_IO, errno, "%s", prefix[0] ? prefix : ".");
 	if (depth > WALK_DEPTH_MAX) {
 		close(fd);
-		return nip_err(err, NIP_E_LIMIT, "%s: more than %d directories deep", prefix,
+		return nip_err(err, NIP_E_USAGE, "%s: more than %d directories deep", prefix,
 			       WALK_DEPTH_MAX);
 	}
 	d = fdopendir(fd);
@@ -97,8 +97,9 @@ static int walk_dir(int dirfd, const char *prefix, int depth, struct walk *w, st
 			continue;
 		if ((size_t)snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "/" : "",
 				     de->d_name) > NIP_PATH_MAX) {
-			nip_err(err, NIP_E_LIMIT, "%s/%s: path longer than %u bytes", prefix,
-				de->d_name, NIP_PATH_MAX);
+			char sp[256];
+			nip_err(err, NIP_E_USAGE, "%s/...: path longer than %u bytes",
+				nip_shorten(prefix, sp, sizeof sp), NIP_PATH_MAX);
 			goto out;
 		}
 		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {

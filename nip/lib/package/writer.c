@@ -25,6 +25,8 @@ struct zwrite {
 	int fd;
 	unsigned char *out;
 	size_t cap;
+	struct nip_sha256 *h; /* of the compressed bytes */
+	uint64_t total;
 };
 
 static int zw_init(struct zwrite *w, int fd, int level, int threads, struct nip_error *err)
@@ -33,6 +35,9 @@ static int zw_init(struct zwrite *w, int fd, int level, int threads, struct nip_
 	w->cap = ZSTD_CStreamOutSize();
 	w->out = malloc(w->cap);
 	w->c = ZSTD_createCCtx();
+	w->h = nip_sha256_new(err);
+	if (!w->h)
+		return -1;
 	if (!w->out || !w->c)
 		return nip_err(err, NIP_E_NOMEM, "compressor: out of memory");
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->c, ZSTD_c_compressionLevel, level)) ||
@@ -44,6 +49,7 @@ static int zw_init(struct zwrite *w, int fd, int level, int threads, struct nip_
 
 static void zw_free(struct zwrite *w)
 {
+	nip_sha256_free(w->h);
 	ZSTD_freeCCtx(w->c);
 	free(w->out);
 }
@@ -60,6 +66,8 @@ static int zw_push(struct zwrite *w, const void *p, size_t n, ZSTD_EndDirective 
 			return nip_err(err, NIP_E_INTERNAL, "zstd: %s", ZSTD_getErrorName(left));
 		if (nip_write_full(w->fd, w->out, out.pos, "package", err) < 0)
 			return -1;
+		nip_sha256_update(w->h, w->out, out.pos);
+		w->total += out.pos;
 	} while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
 	return 0;
 }
@@ -269,25 +277,27 @@ static void release_borrowed(struct nip_manifest *m)
 	m->prov.nsources = 0;
 }
 
-/* Head frame: .NIPINFO and .NIPSIG. */
-static int write_head(int fd, const struct nip_manifest *m, const struct nip_seckey *key, int level,
-		      uint8_t cid[NIP_SHA256_LEN], struct nip_error *err)
+/* Head frame: .NIPINFO and .NIPSIG, as raw blocks (head.c says why). */
+static int write_head(int fd, const struct nip_manifest *m, const struct nip_seckey *key,
+		      const struct zwrite *payload, uint8_t cid[NIP_SHA256_LEN], struct nip_error *err)
 {
 	static const unsigned char zeros[TAR_BLOCK];
-	struct nip_buf info, sigtext, tar;
+	struct nip_buf info, sigtext, tar, frame;
 	struct tar_member tm = {.type = '0', .mode = 0644, .mtime = m->prov.source_date_epoch};
 	char comment[NIP_COMMENT_MAX + 1];
+	uint8_t zsha[NIP_SHA256_LEN];
 	struct nip_sig sig;
-	struct zwrite zw = {0};
 	int rc = -1;
 
 	nip_buf_init(&info, NIP_MANIFEST_MAX, "manifest");
 	nip_buf_init(&sigtext, NIP_SIG_MAX, "signature");
 	nip_buf_init(&tar, NIP_MANIFEST_MAX + NIP_SIG_MAX + 4 * TAR_BLOCK, "package head");
+	nip_buf_init(&frame, 2 * (NIP_MANIFEST_MAX + NIP_SIG_MAX), "package head");
+	nip_sha256_final(payload->h, zsha);
 	if (nip_manifest_serialize(m, &info, err) < 0)
 		goto out;
 	nip_sha256(info.data, info.len, cid);
-	if (sig_trusted_comment(m, cid, comment, sizeof comment, err) < 0 ||
+	if (sig_trusted_comment(m, cid, zsha, payload->total, comment, sizeof comment, err) < 0 ||
 	    nip_sig_sign(key, info.data, info.len, comment, &sig, err) < 0 ||
 	    nip_sig_format(&sig, NIPSIG_UNTRUSTED, &sigtext, err) < 0)
 		goto out;
@@ -301,14 +311,14 @@ static int write_head(int fd, const struct nip_manifest *m, const struct nip_sec
 	if (tar_header(&tm, &tar, err) < 0 || nip_buf_append(&tar, sigtext.data, sigtext.len, err) < 0 ||
 	    nip_buf_append(&tar, zeros, (size_t)tar_padding(sigtext.len), err) < 0)
 		goto out;
-	if (zw_init(&zw, fd, level, 0, err) < 0)
+	if (raw_frame(tar.data, tar.len, &frame, err) < 0)
 		goto out;
-	rc = zw_push(&zw, tar.data, tar.len, ZSTD_e_end, err);
+	rc = nip_write_full(fd, frame.data, frame.len, "package", err);
 out:
-	zw_free(&zw);
 	nip_buf_free(&info);
 	nip_buf_free(&sigtext);
 	nip_buf_free(&tar);
+	nip_buf_free(&frame);
 	return rc;
 }
 
@@ -444,7 +454,7 @@ int nip_package_write(int srcfd, const struct nip_pack_opts *opts, int outdirfd,
 		goto out;
 	}
 	if ((out = nip_tmpfile(outdirfd, 0666, err)) < 0 ||
-	    write_head(out, m, opts->key, level, cid, err) < 0 || append_file(out, payload, err) < 0 ||
+	    write_head(out, m, opts->key, &zw, cid, err) < 0 || append_file(out, payload, err) < 0 ||
 	    nip_tmpfile_link(out, outdirfd, outname, 0, err) < 0)
 		goto out;
 	rc = 0;

@@ -22,6 +22,7 @@ struct chunk {
 	size_t len;
 	int last;      /* the stream ended after this chunk */
 	int frame_end; /* frame number frame_end ended with this chunk, or 0 */
+	uint64_t zpos; /* compressed offset reached at the end of the chunk */
 	int failed;    /* err holds why */
 	struct nip_error err;
 };
@@ -89,7 +90,8 @@ static int check_frame(struct zread *z, struct nip_error *err)
 	}
 	if (fh.frameType == ZSTD_skippableFrame)
 		return nip_err(err, NIP_E_FORMAT, "skippable zstd frame (not allowed in a .nip)");
-	if (!fh.checksumFlag)
+	/* The head frame is raw and rebuilt by the reader instead. */
+	if (!fh.checksumFlag && z->frames > 0)
 		return nip_err(err, NIP_E_FORMAT, "zstd frame without a checksum");
 	if (fh.dictID)
 		return nip_err(err, NIP_E_FORMAT, "zstd frame needs a dictionary");
@@ -135,6 +137,7 @@ static int produce(struct zread *z, struct chunk *c)
 	}
 	z->zout += out.pos;
 	c->len = out.pos;
+	c->zpos = z->zin - (z->inb.size - z->inb.pos);
 	if (z->eof && z->inb.pos == z->inb.size) {
 		if (z->in_frame)
 			return nip_err(&c->err, NIP_E_FORMAT, "truncated (in a zstd frame)");
@@ -328,4 +331,9 @@ int zread_frame_ended(const struct zread *z)
 void zread_uncap_ratio(struct zread *z)
 {
 	atomic_store(&z->ratio_cap, 0);
+}
+
+uint64_t zread_zpos(const struct zread *z)
+{
+	return z->cur ? z->cur->zpos : 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nip/util.h"
 
@@ -51,4 +52,17 @@ int nip_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+const char *nip_shorten(const char *s, char *buf, size_t n)
+{
+	size_t len = strlen(s), half;
+	if (len < n)
+		return s;
+	half = (n - 4) / 2;
+	memcpy(buf, s, half);
+	memcpy(buf + half, "...", 3);
+	memcpy(buf + half + 3, s + len - (n - 4 - half), n - 4 - half);
+	buf[n - 1] = '\0';
+	return buf;
 }

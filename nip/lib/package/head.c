@@ -1,0 +1,97 @@
+/* The head of a .nip and what binds the rest to it. The head frame holds
+ * .NIPINFO and .NIPSIG as raw zstd blocks: no signature can cover the bytes
+ * that carry it, so their encoding is instead a function of the content
+ * (which the signature does cover) and the reader rebuilds and compares it.
+ * The payload frame's compressed bytes are bound by their SHA-256 and
+ * length in the signed trusted comment: bits of entropy-coded data that
+ * happen to decode the same are caught too, while the Variant-CID (the
+ * manifest's hash) stays independent of the compressor. */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define ZSTD_MAGIC 0xFD2FB528u
+/* No content size, no checksum, no dictionary, not single segment. */
+#define RAW_FHD 0x00
+/* Window 2^17 = 128 KiB: the largest block a frame may hold. */
+#define RAW_WINDOW 0x38
+#define RAW_BLOCK (128u << 10)
+
+int raw_frame(const void *content, size_t len, struct nip_buf *out, struct nip_error *err)
+{
+	const unsigned char *p = content;
+	unsigned char hdr[6] = {ZSTD_MAGIC & 0xff, ZSTD_MAGIC >> 8 & 0xff, ZSTD_MAGIC >> 16 & 0xff,
+				ZSTD_MAGIC >> 24, RAW_FHD, RAW_WINDOW};
+
+	if (nip_buf_append(out, hdr, sizeof hdr, err) < 0)
+		return -1;
+	do {
+		size_t n = len < RAW_BLOCK ? len : RAW_BLOCK;
+		/* Block header: last-block bit, type 0 (raw), size << 3. */
+		uint32_t bh = (uint32_t)n << 3 | (n == len);
+		unsigned char b[3] = {bh & 0xff, bh >> 8 & 0xff, bh >> 16 & 0xff};
+		if (nip_buf_append(out, b, 3, err) < 0 || nip_buf_append(out, p, n, err) < 0)
+			return -1;
+		p += n;
+		len -= n;
+	} while (len);
+	return 0;
+}
+
+static int comment_prefix(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN],
+			  char *out, size_t outsz, struct nip_error *err)
+{
+	char s[NIP_CID_STRLEN];
+	nip_cid_format(cid, s);
+	if ((size_t)snprintf(out, outsz, "nip package %s %s %s %s zst-sha256=", m->name, m->version,
+			     m->arch, s) >= outsz)
+		return nip_err(err, NIP_E_LIMIT, "trusted comment too long");
+	return 0;
+}
+
+int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN],
+			const uint8_t zsha[NIP_SHA256_LEN], uint64_t zsize, char *out, size_t outsz,
+			struct nip_error *err)
+{
+	char hex[NIP_SHA256_HEX];
+	size_t n;
+
+	if (comment_prefix(m, cid, out, outsz, err) < 0)
+		return -1;
+	nip_hex(zsha, NIP_SHA256_LEN, hex);
+	n = strlen(out);
+	if ((size_t)snprintf(out + n, outsz - n, "%s zst-size=%llu", hex, (unsigned long long)zsize) >=
+	    outsz - n)
+		return nip_err(err, NIP_E_LIMIT, "trusted comment too long");
+	return 0;
+}
+
+int sig_comment_payload(const char *comment, const struct nip_manifest *m,
+			const uint8_t cid[NIP_SHA256_LEN], uint8_t zsha[NIP_SHA256_LEN],
+			uint64_t *zsize, struct nip_error *err)
+{
+	char prefix[NIP_COMMENT_MAX + 1], again[NIP_COMMENT_MAX + 1], hex[NIP_SHA256_HEX];
+	const char *p;
+	int64_t size;
+
+	if (comment_prefix(m, cid, prefix, sizeof prefix, err) < 0)
+		return -1;
+	if (strncmp(comment, prefix, strlen(prefix)) != 0)
+		return nip_err(err, NIP_E_TRUST, "%s: trusted comment does not name this manifest",
+			       NIPSIG_NAME);
+	p = comment + strlen(prefix);
+	if (strlen(p) < 64 + 10 || strncmp(p + 64, " zst-size=", 10) != 0)
+		return nip_err(err, NIP_E_TRUST, "%s: trusted comment lacks the payload frame's hash",
+			       NIPSIG_NAME);
+	memcpy(hex, p, 64);
+	hex[64] = '\0';
+	if (nip_unhex(hex, zsha, NIP_SHA256_LEN) < 0 ||
+	    nip_parse_i64(p + 74, 0, INT64_MAX, &size) < 0 ||
+	    sig_trusted_comment(m, cid, zsha, (uint64_t)size, again, sizeof again, err) < 0 ||
+	    strcmp(again, comment) != 0)
+		return nip_err(err, NIP_E_TRUST, "%s: malformed payload hash in the trusted comment",
+			       NIPSIG_NAME);
+	*zsize = (uint64_t)size;
+	return 0;
+}
