@@ -74,7 +74,7 @@ static int build_head(const uint8_t *man, size_t len, const struct nip_buf *zpay
 		if (!m->prov.builder_key || nip_manifest_serialize(m, &info, NULL) < 0)
 			goto out;
 		nip_sha256(info.data, info.len, cid);
-		sig_trusted_comment(m, cid, zsha, zpay->len, comment, sizeof comment, NULL);
+		sig_trusted_comment(m, cid, zsha, comment, sizeof comment, NULL);
 	} else if (nip_buf_append(&info, man, len, NULL) < 0) {
 		goto out;
 	}

@@ -2,10 +2,12 @@
  * .NIPINFO and .NIPSIG as raw zstd blocks: no signature can cover the bytes
  * that carry it, so their encoding is instead a function of the content
  * (which the signature does cover) and the reader rebuilds and compares it.
- * The payload frame's compressed bytes are bound by their SHA-256 and
- * length in the signed trusted comment: bits of entropy-coded data that
- * happen to decode the same are caught too, while the Variant-CID (the
- * manifest's hash) stays independent of the compressor. */
+ * The payload frame's compressed bytes are bound by their SHA-256 in the
+ * signed trusted comment: bits of entropy-coded data that happen to decode
+ * the same are caught too, while the Variant-CID (the manifest's hash)
+ * stays independent of the compressor. Every field of the head has a fixed
+ * width once the file list is known, so the writer can place the payload
+ * after it before a single hash exists. */
 #include <stdio.h>
 #include <string.h>
 
@@ -50,48 +52,41 @@ static int comment_prefix(const struct nip_manifest *m, const uint8_t cid[NIP_SH
 	return 0;
 }
 
-int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN],
-			const uint8_t zsha[NIP_SHA256_LEN], uint64_t zsize, char *out, size_t outsz,
-			struct nip_error *err)
+size_t raw_frame_size(size_t content)
 {
-	char hex[NIP_SHA256_HEX];
+	size_t blocks = content ? (content + RAW_BLOCK - 1) / RAW_BLOCK : 1;
+	return 6 + 3 * blocks + content;
+}
+
+int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN],
+			const uint8_t zsha[NIP_SHA256_LEN], char *out, size_t outsz, struct nip_error *err)
+{
 	size_t n;
 
 	if (comment_prefix(m, cid, out, outsz, err) < 0)
 		return -1;
-	nip_hex(zsha, NIP_SHA256_LEN, hex);
 	n = strlen(out);
-	if ((size_t)snprintf(out + n, outsz - n, "%s zst-size=%llu", hex, (unsigned long long)zsize) >=
-	    outsz - n)
+	if (n + NIP_SHA256_HEX > outsz)
 		return nip_err(err, NIP_E_LIMIT, "trusted comment too long");
+	nip_hex(zsha, NIP_SHA256_LEN, out + n);
 	return 0;
 }
 
 int sig_comment_payload(const char *comment, const struct nip_manifest *m,
 			const uint8_t cid[NIP_SHA256_LEN], uint8_t zsha[NIP_SHA256_LEN],
-			uint64_t *zsize, struct nip_error *err)
+			struct nip_error *err)
 {
-	char prefix[NIP_COMMENT_MAX + 1], again[NIP_COMMENT_MAX + 1], hex[NIP_SHA256_HEX];
-	const char *p;
-	int64_t size;
+	char prefix[NIP_COMMENT_MAX + 1];
+	size_t n;
 
 	if (comment_prefix(m, cid, prefix, sizeof prefix, err) < 0)
 		return -1;
-	if (strncmp(comment, prefix, strlen(prefix)) != 0)
+	n = strlen(prefix);
+	if (strncmp(comment, prefix, n) != 0)
 		return nip_err(err, NIP_E_TRUST, "%s: trusted comment does not name this manifest",
 			       NIPSIG_NAME);
-	p = comment + strlen(prefix);
-	if (strlen(p) < 64 + 10 || strncmp(p + 64, " zst-size=", 10) != 0)
+	if (nip_unhex(comment + n, zsha, NIP_SHA256_LEN) < 0)
 		return nip_err(err, NIP_E_TRUST, "%s: trusted comment lacks the payload frame's hash",
 			       NIPSIG_NAME);
-	memcpy(hex, p, 64);
-	hex[64] = '\0';
-	if (nip_unhex(hex, zsha, NIP_SHA256_LEN) < 0 ||
-	    nip_parse_i64(p + 74, 0, INT64_MAX, &size) < 0 ||
-	    sig_trusted_comment(m, cid, zsha, (uint64_t)size, again, sizeof again, err) < 0 ||
-	    strcmp(again, comment) != 0)
-		return nip_err(err, NIP_E_TRUST, "%s: malformed payload hash in the trusted comment",
-			       NIPSIG_NAME);
-	*zsize = (uint64_t)size;
 	return 0;
 }

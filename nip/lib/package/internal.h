@@ -44,15 +44,15 @@ void tar_describe(const unsigned char *hdr, size_t len, char *out, size_t outsz)
 
 /* head.c: the raw head frame, and the trusted comment that binds the
  * signature to the manifest (by CID) and to the payload frame's bytes
- * ("nip package NAME VERSION ARCH CID zst-sha256=HEX zst-size=N"). */
+ * ("nip package NAME VERSION ARCH CID zst-sha256=HEX"). */
 int raw_frame(const void *content, size_t len, struct nip_buf *out, struct nip_error *err);
+size_t raw_frame_size(size_t content);
 int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN],
-			const uint8_t zsha[NIP_SHA256_LEN], uint64_t zsize, char *out, size_t outsz,
-			struct nip_error *err);
+			const uint8_t zsha[NIP_SHA256_LEN], char *out, size_t outsz, struct nip_error *err);
 /* Checks the comment names m and cid; returns the payload frame's hash. */
 int sig_comment_payload(const char *comment, const struct nip_manifest *m,
 			const uint8_t cid[NIP_SHA256_LEN], uint8_t zsha[NIP_SHA256_LEN],
-			uint64_t *zsize, struct nip_error *err);
+			struct nip_error *err);
 
 /* Binary search of files[0..below) in archive order. */
 const struct nip_file *manifest_find(const struct nip_manifest *m, const char *path, size_t below);

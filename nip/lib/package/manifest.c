@@ -1,6 +1,6 @@
-/* .NIPINFO: the manifest as canonical JSON (sorted keys, compact, Jansson).
- * Parsing is strict: a manifest must be byte-identical to its own
- * re-serialisation, so one manifest has one encoding and one CID. */
+/* .NIPINFO: parsing the manifest (Jansson). Parsing is strict: a manifest
+ * must be byte-identical to its own re-serialisation (canon.c), so one
+ * manifest has one encoding and one CID. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,126 +70,6 @@ void nip_manifest_free(struct nip_manifest *m)
 	}
 	free(m->files);
 	free(m);
-}
-
-/* ---- serialising ------------------------------------------------------ */
-
-static json_t *strv_json(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_string(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *file_json(const struct nip_file *f)
-{
-	char hex[NIP_SHA256_HEX];
-	json_t *o = json_object();
-	int bad = !o;
-
-	bad |= json_object_set_new(o, "path", json_string(f->path));
-	bad |= json_object_set_new(o, "type", json_string(ftypes[f->type]));
-	bad |= json_object_set_new(o, "mode", json_integer(f->mode));
-	switch (f->type) {
-	case NIP_FT_FILE:
-		nip_hex(f->sha256, NIP_SHA256_LEN, hex);
-		bad |= json_object_set_new(o, "size", json_integer((json_int_t)f->size));
-		bad |= json_object_set_new(o, "sha256", json_string(hex));
-		break;
-	case NIP_FT_SYMLINK:
-	case NIP_FT_HARDLINK:
-		bad |= json_object_set_new(o, "target", json_string(f->target));
-		break;
-	case NIP_FT_CHAR:
-	case NIP_FT_BLOCK:
-		bad |= json_object_set_new(o, "rdev", json_pack("[II]", (json_int_t)f->rdev_major,
-								(json_int_t)f->rdev_minor));
-		break;
-	default:
-		break;
-	}
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-static json_t *manifest_json(const struct nip_manifest *m)
-{
-	char hex[NIP_SHA256_HEX];
-	json_t *root = json_object(), *rel = json_object(), *files = json_array();
-	json_t *prov = json_object();
-	int bad = !root || !rel || !files || !prov;
-
-	for (int k = 0; !bad && k < NIP_REL_COUNT; k++)
-		bad |= json_object_set_new(rel, nip_rel_kind_name((enum nip_rel_kind)k),
-					   strv_json(m->rel[k], m->nrel[k]));
-	for (size_t i = 0; !bad && i < m->nfiles; i++)
-		bad |= json_array_append_new(files, file_json(&m->files[i]));
-	if (!bad) {
-		bad |= json_object_set_new(prov, "builder_key", str_or_null(m->prov.builder_key));
-		bad |= json_object_set_new(prov, "recipe", str_or_null(m->prov.recipe));
-		bad |= json_object_set_new(prov, "source_date_epoch",
-					   json_integer(m->prov.source_date_epoch));
-		bad |= json_object_set_new(prov, "sources",
-					   strv_json(m->prov.sources, m->prov.nsources));
-		nip_hex(m->payload_root, NIP_SHA256_LEN, hex);
-		bad |= json_object_set_new(root, "format", json_integer(NIP_MANIFEST_FORMAT));
-		bad |= json_object_set_new(root, "name", str_or_null(m->name));
-		bad |= json_object_set_new(root, "version", str_or_null(m->version));
-		bad |= json_object_set_new(root, "arch", str_or_null(m->arch));
-		bad |= json_object_set_new(root, "variant", strv_json(m->variant, m->nvariant));
-		bad |= json_object_set_new(root, "summary", json_string(m->summary ? m->summary : ""));
-		bad |= json_object_set_new(root, "license", json_string(m->license ? m->license : ""));
-		bad |= json_object_set_new(root, "kind", json_string(kinds[m->kind]));
-		bad |= json_object_set_new(root, "policy", str_or_null(m->policy));
-		bad |= json_object_set(root, "relations", rel);
-		bad |= json_object_set(root, "provenance", prov);
-		bad |= json_object_set(root, "files", files);
-		bad |= json_object_set_new(root, "payload_root", json_string(hex));
-	}
-	json_decref(rel);
-	json_decref(prov);
-	json_decref(files);
-	if (bad) {
-		json_decref(root);
-		return NULL;
-	}
-	return root;
-}
-
-static int dump(json_t *j, struct nip_buf *out, struct nip_error *err)
-{
-	size_t n = json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_SORT_KEYS);
-	if (n == 0)
-		return nip_err(err, NIP_E_NOMEM, "manifest: serialising failed");
-	if (nip_buf_reserve(out, n, err) < 0)
-		return -1;
-	json_dumpb(j, (char *)out->data + out->len, n, JSON_COMPACT | JSON_SORT_KEYS);
-	out->len += n;
-	return 0;
-}
-
-int nip_manifest_serialize(const struct nip_manifest *m, struct nip_buf *out,
-			   struct nip_error *err)
-{
-	json_t *j = manifest_json(m);
-	int rc;
-	if (!j)
-		return nip_err(err, NIP_E_NOMEM, "manifest: out of memory");
-	rc = dump(j, out, err);
-	json_decref(j);
-	return rc;
 }
 
 /* ---- parsing ----------------------------------------------------------- */

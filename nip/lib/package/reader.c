@@ -98,7 +98,6 @@ static const struct nip_pubkey *pick_key(const struct nip_sig *sig, const struct
 struct binding {
 	uint64_t start; /* where the payload frame begins */
 	uint8_t zsha[NIP_SHA256_LEN];
-	uint64_t zsize;
 };
 
 /* The head frame must be exactly the raw encoding of what it carried. */
@@ -191,8 +190,7 @@ static int read_head(int fd, struct zread *z, const struct nip_pubkey *keys, siz
 			pkg->manifest->prov.builder_key ? pkg->manifest->prov.builder_key : "(none)", id);
 		goto out;
 	}
-	if (sig_comment_payload(pkg->sig.trusted_comment, pkg->manifest, pkg->cid, bind->zsha,
-				&bind->zsize, err) < 0)
+	if (sig_comment_payload(pkg->sig.trusted_comment, pkg->manifest, pkg->cid, bind->zsha, err) < 0)
 		goto out;
 	tm.mtime = pkg->manifest->prov.source_date_epoch;
 	tm.path = NIPINFO_NAME;
@@ -278,7 +276,7 @@ static int check_cover(struct cover *c, const struct binding *b, struct nip_erro
 {
 	uint8_t got[NIP_SHA256_LEN];
 	nip_sha256_final(c->h, got);
-	if (c->at - b->start != b->zsize || memcmp(got, b->zsha, sizeof got) != 0)
+	if (memcmp(got, b->zsha, sizeof got) != 0)
 		return nip_err(err, NIP_E_TRUST,
 			       "the payload frame's compressed bytes do not match the signature");
 	return 0;

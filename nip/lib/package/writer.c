@@ -1,10 +1,12 @@
 /* Writing a .nip. The manifest goes first in the archive but needs every
- * file's hash, so the payload is compressed first into an unnamed temporary
- * file while each file is hashed on the same read (zstd's workers compress
- * while this thread reads and hashes); then the head frame (manifest and
- * signature) is written and the payload frame appended after it. Same tree
- * and epoch, same bytes: entries are sorted, owners and times fixed, and
- * zstd's multithreaded output does not depend on the number of workers. */
+ * file's hash, and the files are hashed on the same read that feeds the
+ * compressor (zstd's workers compress while this thread reads and hashes).
+ * Every field of the head has a fixed width once the file list is known,
+ * so its size is computed first, the payload frame is compressed straight
+ * into the output after that gap, and the head is written into the gap at
+ * the end: one pass over the tree, no temporary copy. Same tree and epoch,
+ * same bytes: entries are sorted, owners and times fixed, and zstd's
+ * multithreaded output does not depend on the number of workers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -278,12 +280,56 @@ static void release_borrowed(struct nip_manifest *m)
 }
 
 /* Head frame: .NIPINFO and .NIPSIG, as raw blocks (head.c says why). */
-static int write_head(int fd, const struct nip_manifest *m, const struct nip_seckey *key,
-		      const struct zwrite *payload, uint8_t cid[NIP_SHA256_LEN], struct nip_error *err)
+static int head_tar(const struct nip_manifest *m, const struct nip_buf *info,
+		    const struct nip_buf *sigtext, struct nip_buf *tar, struct nip_error *err)
 {
 	static const unsigned char zeros[TAR_BLOCK];
-	struct nip_buf info, sigtext, tar, frame;
 	struct tar_member tm = {.type = '0', .mode = 0644, .mtime = m->prov.source_date_epoch};
+
+	tm.path = NIPINFO_NAME;
+	tm.size = info->len;
+	if (tar_header(&tm, tar, err) < 0 || nip_buf_append(tar, info->data, info->len, err) < 0 ||
+	    nip_buf_append(tar, zeros, (size_t)tar_padding(info->len), err) < 0)
+		return -1;
+	tm.path = NIPSIG_NAME;
+	tm.size = sigtext->len;
+	if (tar_header(&tm, tar, err) < 0 || nip_buf_append(tar, sigtext->data, sigtext->len, err) < 0 ||
+	    nip_buf_append(tar, zeros, (size_t)tar_padding(sigtext->len), err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The head's size, from a manifest whose hashes are still zeros: every
+ * hash, the CID and the signature have fixed widths. */
+static int head_size(const struct nip_manifest *m, size_t *out, struct nip_error *err)
+{
+	struct nip_buf info, sigtext;
+	struct nip_sig sig = {0};
+	uint8_t zero[NIP_SHA256_LEN] = {0};
+	int rc = -1;
+
+	nip_buf_init(&info, NIP_MANIFEST_MAX, "manifest");
+	nip_buf_init(&sigtext, NIP_SIG_MAX, "signature");
+	if (nip_manifest_serialize(m, &info, err) < 0 ||
+	    sig_trusted_comment(m, zero, zero, sig.trusted_comment, sizeof sig.trusted_comment, err) < 0 ||
+	    nip_sig_format(&sig, NIPSIG_UNTRUSTED, &sigtext, err) < 0)
+		goto out;
+	*out = raw_frame_size(2 * TAR_BLOCK + info.len + (size_t)tar_padding(info.len) + sigtext.len +
+			      (size_t)tar_padding(sigtext.len));
+	rc = 0;
+out:
+	nip_buf_free(&info);
+	nip_buf_free(&sigtext);
+	return rc;
+}
+
+/* Head frame: .NIPINFO and .NIPSIG as raw blocks (head.c says why), into
+ * the gap of `size` bytes left at the start of the file. */
+static int write_head(int fd, const struct nip_manifest *m, const struct nip_seckey *key,
+		      const struct zwrite *payload, size_t size, uint8_t cid[NIP_SHA256_LEN],
+		      struct nip_error *err)
+{
+	struct nip_buf info, sigtext, tar, frame;
 	char comment[NIP_COMMENT_MAX + 1];
 	uint8_t zsha[NIP_SHA256_LEN];
 	struct nip_sig sig;
@@ -297,49 +343,26 @@ static int write_head(int fd, const struct nip_manifest *m, const struct nip_sec
 	if (nip_manifest_serialize(m, &info, err) < 0)
 		goto out;
 	nip_sha256(info.data, info.len, cid);
-	if (sig_trusted_comment(m, cid, zsha, payload->total, comment, sizeof comment, err) < 0 ||
+	if (sig_trusted_comment(m, cid, zsha, comment, sizeof comment, err) < 0 ||
 	    nip_sig_sign(key, info.data, info.len, comment, &sig, err) < 0 ||
-	    nip_sig_format(&sig, NIPSIG_UNTRUSTED, &sigtext, err) < 0)
+	    nip_sig_format(&sig, NIPSIG_UNTRUSTED, &sigtext, err) < 0 ||
+	    head_tar(m, &info, &sigtext, &tar, err) < 0 || raw_frame(tar.data, tar.len, &frame, err) < 0)
 		goto out;
-	tm.path = NIPINFO_NAME;
-	tm.size = info.len;
-	if (tar_header(&tm, &tar, err) < 0 || nip_buf_append(&tar, info.data, info.len, err) < 0 ||
-	    nip_buf_append(&tar, zeros, (size_t)tar_padding(info.len), err) < 0)
+	if (frame.len != size) {
+		nip_err(err, NIP_E_INTERNAL, "head of %zu bytes does not fill its gap of %zu", frame.len, size);
 		goto out;
-	tm.path = NIPSIG_NAME;
-	tm.size = sigtext.len;
-	if (tar_header(&tm, &tar, err) < 0 || nip_buf_append(&tar, sigtext.data, sigtext.len, err) < 0 ||
-	    nip_buf_append(&tar, zeros, (size_t)tar_padding(sigtext.len), err) < 0)
+	}
+	if (pwrite(fd, frame.data, frame.len, 0) != (ssize_t)frame.len) {
+		nip_err_sys(err, NIP_E_IO, errno, "package: writing the head");
 		goto out;
-	if (raw_frame(tar.data, tar.len, &frame, err) < 0)
-		goto out;
-	rc = nip_write_full(fd, frame.data, frame.len, "package", err);
+	}
+	rc = 0;
 out:
 	nip_buf_free(&info);
 	nip_buf_free(&sigtext);
 	nip_buf_free(&tar);
 	nip_buf_free(&frame);
 	return rc;
-}
-
-static int append_file(int out, int in, struct nip_error *err)
-{
-	loff_t off = 0;
-	for (;;) {
-		ssize_t n = copy_file_range(in, &off, out, NULL, 1 << 30, 0);
-		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
-			unsigned char buf[65536];
-			while ((n = pread(in, buf, sizeof buf, off)) > 0) {
-				if (nip_write_full(out, buf, (size_t)n, "package", err) < 0)
-					return -1;
-				off += n;
-			}
-		}
-		if (n < 0)
-			return nip_err_sys(err, NIP_E_IO, errno, "package: copying the payload");
-		if (n == 0)
-			return 0;
-	}
 }
 
 /* An absolute link names a place under the root it is deployed at, so the
@@ -427,10 +450,11 @@ int nip_package_write(int srcfd, const struct nip_pack_opts *opts, int outdirfd,
 	struct walk w = {0};
 	struct nip_manifest *m = nip_manifest_new(err);
 	struct zwrite zw = {0};
-	int payload = -1, out = -1, rc = -1;
+	int out = -1, rc = -1;
 	int level = opts->level ? opts->level : NIP_DEFAULT_LEVEL;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int threads = opts->threads ? opts->threads : ncpu > 0 ? (int)ncpu : 1;
+	size_t hsize;
 
 	if (!m)
 		return -1;
@@ -443,18 +467,22 @@ int nip_package_write(int srcfd, const struct nip_pack_opts *opts, int outdirfd,
 		goto out;
 	if (m->prov.source_date_epoch < 0)
 		m->prov.source_date_epoch = newest_mtime(&w);
-	if ((payload = nip_tmpfile(outdirfd, 0600, err)) < 0 ||
-	    zw_init(&zw, payload, level, threads, err) < 0 ||
-	    write_payload(srcfd, &w, m, m->prov.source_date_epoch, &zw, err) < 0 ||
-	    nip_payload_root(m, m->payload_root, err) < 0)
-		goto out;
-	if (nip_manifest_check(m, err) < 0) {
+	/* The rules first, on the hash-less manifest, before any I/O. */
+	if (nip_payload_root(m, m->payload_root, err) < 0 || nip_manifest_check(m, err) < 0) {
 		/* The staged tree (or a flag) is at fault, not a package. */
 		err->code = NIP_E_USAGE;
 		goto out;
 	}
-	if ((out = nip_tmpfile(outdirfd, 0666, err)) < 0 ||
-	    write_head(out, m, opts->key, &zw, cid, err) < 0 || append_file(out, payload, err) < 0 ||
+	if (head_size(m, &hsize, err) < 0 || (out = nip_tmpfile(outdirfd, 0666, err)) < 0)
+		goto out;
+	if (lseek(out, (off_t)hsize, SEEK_SET) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "package: seek");
+		goto out;
+	}
+	if (zw_init(&zw, out, level, threads, err) < 0 ||
+	    write_payload(srcfd, &w, m, m->prov.source_date_epoch, &zw, err) < 0 ||
+	    nip_payload_root(m, m->payload_root, err) < 0 ||
+	    write_head(out, m, opts->key, &zw, hsize, cid, err) < 0 ||
 	    nip_tmpfile_link(out, outdirfd, outname, 0, err) < 0)
 		goto out;
 	rc = 0;
@@ -462,8 +490,6 @@ out:
 	if (rc < 0)
 		nip_err_prefix(err, "packing %s: ", outname);
 	zw_free(&zw);
-	if (payload >= 0)
-		close(payload);
 	if (out >= 0)
 		close(out);
 	walk_free(&w);
