@@ -52,9 +52,24 @@ static int str(struct nip_buf *b, const char *s, struct nip_error *err)
 	return nip_buf_append(b, "\"", 1, err);
 }
 
+/* printf costs more than the rest of the manifest together: numbers and
+ * keys are appended by hand. */
+static int num(struct nip_buf *b, uint64_t v, struct nip_error *err)
+{
+	char d[24];
+	size_t i = sizeof d;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	return nip_buf_append(b, d + i, sizeof d - i, err);
+}
+
 static int key(struct nip_buf *b, const char *k, int first, struct nip_error *err)
 {
-	return nip_buf_printf(b, err, "%s\"%s\":", first ? "" : ",", k);
+	return (first ? 0 : nip_buf_append(b, ",", 1, err)) < 0 || nip_buf_append(b, "\"", 1, err) < 0 ||
+			       put(b, k, err) < 0 || put(b, "\":", err) < 0
+		       ? -1
+		       : 0;
 }
 
 static int strv(struct nip_buf *b, char *const *v, size_t n, struct nip_error *err)
@@ -71,13 +86,14 @@ static int file(struct nip_buf *b, const struct nip_file *f, struct nip_error *e
 {
 	char hex[NIP_SHA256_HEX];
 
-	if (nip_buf_printf(b, err, "{\"mode\":%u,\"path\":", f->mode) < 0 || str(b, f->path, err) < 0)
+	if (put(b, "{\"mode\":", err) < 0 || num(b, f->mode, err) < 0 || put(b, ",\"path\":", err) < 0 ||
+	    str(b, f->path, err) < 0)
 		return -1;
 	switch (f->type) {
 	case NIP_FT_FILE:
 		nip_hex(f->sha256, NIP_SHA256_LEN, hex);
-		if (nip_buf_printf(b, err, ",\"sha256\":\"%s\",\"size\":%llu", hex,
-				   (unsigned long long)f->size) < 0)
+		if (put(b, ",\"sha256\":\"", err) < 0 || nip_buf_append(b, hex, 64, err) < 0 ||
+		    put(b, "\",\"size\":", err) < 0 || num(b, f->size, err) < 0)
 			return -1;
 		break;
 	case NIP_FT_CHAR:
@@ -93,7 +109,10 @@ static int file(struct nip_buf *b, const struct nip_file *f, struct nip_error *e
 	default:
 		break;
 	}
-	return nip_buf_printf(b, err, ",\"type\":\"%s\"}", nip_ftype_name(f->type));
+	return put(b, ",\"type\":\"", err) < 0 || put(b, nip_ftype_name(f->type), err) < 0 ||
+			       put(b, "\"}", err) < 0
+		       ? -1
+		       : 0;
 }
 
 int nip_manifest_serialize(const struct nip_manifest *m, struct nip_buf *out, struct nip_error *err)
