@@ -122,6 +122,14 @@ int nip_manifest_check(const struct nip_manifest *m, struct nip_error *err);
 /* The Merkle root of the payload (see doc/nip-package.5). */
 int nip_payload_root(const struct nip_manifest *m, uint8_t out[NIP_SHA256_LEN],
 		     struct nip_error *err);
+/* The same over any file list in archive order; `node`, if set, sees each
+ * directory node's hash and bytes (NexFS stores them as trees). */
+int nip_files_root(const struct nip_file *files, size_t n,
+		   int (*node)(void *ctx, const uint8_t hash[NIP_SHA256_LEN], const void *bytes,
+			       size_t len, struct nip_error *err),
+		   void *ctx, uint8_t out[NIP_SHA256_LEN], struct nip_error *err);
+/* Binary search of files[0..n) (archive order) for path. */
+const struct nip_file *nip_files_find(const struct nip_file *files, size_t n, const char *path);
 uint64_t nip_manifest_payload_size(const struct nip_manifest *m);
 /* "NAME-VERSION-ARCH.nip" (the version's ':' kept). */
 int nip_manifest_filename(const struct nip_manifest *m, struct nip_buf *out,

@@ -143,14 +143,14 @@ int policy_allows(const char *policy, const char *what, const char *path)
 	return 0;
 }
 
-const struct nip_file *manifest_find(const struct nip_manifest *m, const char *path, size_t below)
+const struct nip_file *nip_files_find(const struct nip_file *files, size_t n, const char *path)
 {
-	size_t lo = 0, hi = below;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = nip_path_cmp(m->files[mid].path, path);
+		int c = nip_path_cmp(files[mid].path, path);
 		if (c == 0)
-			return &m->files[mid];
+			return &files[mid];
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -187,7 +187,7 @@ static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *
 			return nip_err(err, NIP_E_FORMAT, "%s -> %s: %s", path, f->target, problem);
 		break;
 	case NIP_FT_HARDLINK:
-		t = manifest_find(m, f->target, i);
+		t = nip_files_find(m->files, i, f->target);
 		if (!t || t->type != NIP_FT_FILE)
 			return nip_err(err, NIP_E_FORMAT,
 				       "%s: hard link target %s is not a regular file earlier in the package",

@@ -54,9 +54,6 @@ int sig_comment_payload(const char *comment, const struct nip_manifest *m,
 			const uint8_t cid[NIP_SHA256_LEN], uint8_t zsha[NIP_SHA256_LEN],
 			struct nip_error *err);
 
-/* Binary search of files[0..below) in archive order. */
-const struct nip_file *manifest_find(const struct nip_manifest *m, const char *path, size_t below);
-
 /* Policy grants inside a manifest's policy text ("allow setuid /usr/bin/x"). */
 int policy_allows(const char *policy, const char *what, const char *path);
 

@@ -40,14 +40,30 @@ static const char *basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
+struct node_sink {
+	int (*fn)(void *ctx, const uint8_t hash[NIP_SHA256_LEN], const void *bytes, size_t len,
+		  struct nip_error *err);
+	void *ctx;
+};
+
+static int close_node(const struct nip_buf *node, const struct node_sink *sink,
+		      uint8_t h[NIP_SHA256_LEN], struct nip_error *err)
+{
+	const void *bytes = node->data ? (const void *)node->data : "";
+	nip_sha256(bytes, node->len, h);
+	return sink->fn ? sink->fn(sink->ctx, h, bytes, node->len, err) : 0;
+}
+
 /* Close the top directory: hash its node into its parent's. */
-static int pop(struct level *stack, size_t *depth, struct nip_error *err)
+static int pop(struct level *stack, size_t *depth, const struct node_sink *sink,
+	       struct nip_error *err)
 {
 	struct level *top = &stack[*depth - 1];
 	uint8_t h[NIP_SHA256_LEN];
 	int rc;
 
-	nip_sha256(top->node.data, top->node.len, h);
+	if (close_node(&top->node, sink, h, err) < 0)
+		return -1;
 	rc = add_child(&stack[*depth - 2], 'd', top->mode, basename_of(top->path), h, err);
 	nip_buf_free(&top->node);
 	(*depth)--;
@@ -69,6 +85,15 @@ static int is_ancestor(const struct level *l, const char *path)
 
 int nip_payload_root(const struct nip_manifest *m, uint8_t out[NIP_SHA256_LEN], struct nip_error *err)
 {
+	return nip_files_root(m->files, m->nfiles, NULL, NULL, out, err);
+}
+
+int nip_files_root(const struct nip_file *files, size_t n,
+		   int (*node)(void *ctx, const uint8_t hash[NIP_SHA256_LEN], const void *bytes,
+			       size_t len, struct nip_error *err),
+		   void *ctx, uint8_t out[NIP_SHA256_LEN], struct nip_error *err)
+{
+	const struct node_sink sink = {node, ctx};
 	/* Depth is bounded by the path length: one level per two bytes. */
 	size_t cap = NIP_PATH_MAX / 2 + 2, depth = 1;
 	struct level *stack = calloc(cap, sizeof *stack);
@@ -77,11 +102,11 @@ int nip_payload_root(const struct nip_manifest *m, uint8_t out[NIP_SHA256_LEN], 
 	if (!stack)
 		return nip_err(err, NIP_E_NOMEM, "payload root: out of memory");
 	nip_buf_init(&stack[0].node, (size_t)NIP_FILES_MAX * (NIP_NAME_MAX + 48), "tree node");
-	for (size_t i = 0; i < m->nfiles; i++) {
-		const struct nip_file *f = &m->files[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct nip_file *f = &files[i];
 		uint8_t h[NIP_SHA256_LEN];
 		while (depth > 1 && !is_ancestor(&stack[depth - 1], f->path))
-			if (pop(stack, &depth, err) < 0)
+			if (pop(stack, &depth, &sink, err) < 0)
 				goto out;
 		if (!is_parent(&stack[depth - 1], f->path)) {
 			nip_err(err, NIP_E_FORMAT, "%s: its parent directory is not listed before it", f->path);
@@ -102,7 +127,7 @@ int nip_payload_root(const struct nip_manifest *m, uint8_t out[NIP_SHA256_LEN], 
 		if (f->type == NIP_FT_FILE) {
 			memcpy(h, f->sha256, sizeof h);
 		} else if (f->type == NIP_FT_HARDLINK) {
-			const struct nip_file *t = manifest_find(m, f->target, i);
+			const struct nip_file *t = nip_files_find(files, i, f->target);
 			if (!t || t->type != NIP_FT_FILE) {
 				nip_err(err, NIP_E_FORMAT, "%s: hard link to a missing file", f->path);
 				goto out;
@@ -112,16 +137,17 @@ int nip_payload_root(const struct nip_manifest *m, uint8_t out[NIP_SHA256_LEN], 
 			nip_sha256(f->target, strlen(f->target), h);
 		} else {
 			char dev[32];
-			int n = snprintf(dev, sizeof dev, "%u:%u", f->rdev_major, f->rdev_minor);
-			nip_sha256(dev, f->type == NIP_FT_FIFO ? 0 : (size_t)n, h);
+			int dn = snprintf(dev, sizeof dev, "%u:%u", f->rdev_major, f->rdev_minor);
+			nip_sha256(dev, f->type == NIP_FT_FIFO ? 0 : (size_t)dn, h);
 		}
 		if (add_child(&stack[depth - 1], type_char(f->type), f->mode, basename_of(f->path), h, err) < 0)
 			goto out;
 	}
 	while (depth > 1)
-		if (pop(stack, &depth, err) < 0)
+		if (pop(stack, &depth, &sink, err) < 0)
 			goto out;
-	nip_sha256(stack[0].node.data ? (const void *)stack[0].node.data : "", stack[0].node.len, out);
+	if (close_node(&stack[0].node, &sink, out, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	for (size_t i = 0; i < depth; i++)
