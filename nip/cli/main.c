@@ -91,6 +91,8 @@ int cli_fail(const struct cli_opts *o, const struct nip_error *err)
 	for (const unsigned char *p = (const unsigned char *)err->msg; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
 			fprintf(stderr, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) /* C1 controls */
+			fprintf(stderr, "\\x%02x\\x%02x", *p, p[1]), p++;
 		else
 			fputc(*p, stderr);
 	fputc('\n', stderr);

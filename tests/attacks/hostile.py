@@ -6,7 +6,8 @@ Each case starts from the package that nipformat.py makes of a staged tree
 nip's refusal can only be about that thing. Signatures come from minisign
 itself (`minisign -S` with a key made by `minisign -G -W`): python has no
 Ed25519, and a validly signed hostile manifest is what reaches the checks
-behind the signature.
+behind the signature. A change to the payload frame is signed too (its
+hash is in the trusted comment) unless the case is about that binding.
 
 usage: hostile.py --tree DIR --key SEC --pub PUB --epoch N --name N
                   --version V --arch A --nip REF.nip --out OUTDIR [CASE...]
@@ -19,14 +20,16 @@ import copy
 import hashlib
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nipformat import (BLOCK, GiB, Pkg, frames, pad, pax_record, path_key,  # noqa: E402
-                       tar_header, ustar, walk, zstd, zstd_stream)
+from nipformat import (BLOCK, GiB, RAW_BLOCK, RAW_HEADER, Pkg, block_header,  # noqa: E402
+                       frames, pad, pax_record, path_key, raw_blocks, tar_header,
+                       ustar, walk, zstd, zstd_stream)
 
 
 # ---- helpers for cases ------------------------------------------------------
@@ -146,8 +149,18 @@ def third_frame(ctx):
 @case
 def third_frame_empty(ctx):
     # A valid, checksummed frame that decompresses to nothing: still bytes
-    # after the end of the archive that no signature covers.
+    # after the end of the archive, and not those the signature binds.
     return ctx.ref + zstd(b'')
+
+
+@case
+def third_frame_empty_signed(ctx):
+    # The same empty frame, but inside what the trusted comment binds (its
+    # hash covers everything after the head frame): only the rule of
+    # exactly two frames stops it.
+    p = Pkg(ctx)
+    p.payload_frame = lambda payload: zstd(payload) + zstd(b'')
+    return p.build()
 
 
 def skippable(data=b'hidden payload'):
@@ -171,11 +184,119 @@ def skippable_first(ctx):
 
 
 # -- the zstd layer, re-encoded: valid frames of a shape nip does not allow ---
+# The head frame has one encoding, raw blocks of 128 KiB (nipformat.raw_frame);
+# each case here is another valid zstd encoding of the very same head.
+
+def raw_header(fhd):
+    """The raw head frame's header with another descriptor byte."""
+    return RAW_HEADER[:4] + bytes([fhd]) + RAW_HEADER[5:]
+
+
+def head_frame(ctx, frame):
+    p = Pkg(ctx)
+    p.head_frame = frame
+    return p.build()
+
+
+@case
+def head_compressed(ctx):
+    # The head compressed, with a checksum, as the payload frame is.
+    return head_frame(ctx, zstd)
+
 
 @case
 def nocheck_head(ctx):
+    # The head compressed without a checksum (what a raw head also lacks).
+    return head_frame(ctx, lambda head: zstd(head, '--no-check'))
+
+
+@case
+def head_checksum(ctx):
+    # Raw blocks, but Content_Checksum_flag set and the XXH64 appended: the
+    # same checksum the zstd command writes for the same content.
+    return head_frame(ctx, lambda head: raw_header(0x04) + raw_blocks(head) + zstd(head)[-4:])
+
+
+@case
+def head_split(ctx):
+    # Two raw blocks (1 KiB, then the rest) instead of one.
+    return head_frame(ctx, lambda head: RAW_HEADER + raw_blocks(head, 1024))
+
+
+@case
+def head_empty_last(ctx):
+    # The one raw block not flagged last, then an empty last block.
+    return head_frame(ctx, lambda head: RAW_HEADER + block_header(len(head), False) + head
+                      + block_header(0, True))
+
+
+@case
+def head_rle(ctx):
+    # The zero padding that ends .NIPSIG as an RLE block (type 1).
+    def frame(head):
+        body = head.rstrip(b'\0')
+        assert len(head) - len(body) > 1
+        return (RAW_HEADER + block_header(len(body), False) + body
+                + block_header(len(head) - len(body), True, 1) + b'\0')
+    return head_frame(ctx, frame)
+
+
+@case
+def head_content_size(ctx):
+    # Frame_Content_Size present (4 bytes): the same frame, a longer header.
+    return head_frame(ctx, lambda head: raw_header(0x80) + struct.pack('<I', len(head))
+                      + raw_blocks(head))
+
+
+@case
+def head_window(ctx):
+    # Window_Descriptor 0x40 (256 KiB) instead of 0x38.
+    return head_frame(ctx, lambda head: RAW_HEADER[:5] + b'\x40' + raw_blocks(head))
+
+
+def deep(p):
+    """2048 nested directories: a 4095-byte path, legal; ~4 MiB of manifest,
+    so a head frame of 33 raw blocks."""
+    path = ''
+    for i in range(2048):
+        path += ('/' if path else '') + 'd'
+        p.files.append({'path': path, 'type': 'dir', 'mode': 0o755})
+    p.files.sort(key=lambda x: path_key(x['path']))
+    return p
+
+
+@case
+def m_deep(ctx):
+    # The reader's directory stack must hold the path, and the head frame
+    # is many blocks.
+    return deep(Pkg(ctx)).build()
+
+
+@case
+def head_whole_blocks(ctx):
+    # A head tar of exactly two 128 KiB blocks: the second is full and
+    # flagged last, and no empty block follows. Directories z/NNNNN (43
+    # bytes of manifest each) fill .NIPINFO to 2 * 128 KiB less three
+    # 512-byte blocks (its header, .NIPSIG's header and data).
     p = Pkg(ctx)
-    p.head_flags = ['--no-check']
+    target = 2 * RAW_BLOCK - 3 * BLOCK
+    p.files.append({'path': 'z', 'type': 'dir', 'mode': 0o755})
+    n = (target - BLOCK // 2 - len(p.manifest())) // 43
+    p.files += [{'path': 'z/%05d' % i, 'type': 'dir', 'mode': 0o755} for i in range(n)]
+    assert target - BLOCK < len(p.manifest()) <= target
+
+    def hook(head):
+        assert len(head) == 2 * RAW_BLOCK
+        return head
+    p.head_hook = hook
+    return p.build()
+
+
+@case
+def head_64k_blocks(ctx):
+    # m-deep's head in raw blocks of 64 KiB instead of 128 KiB.
+    p = deep(Pkg(ctx))
+    p.head_frame = lambda head: RAW_HEADER + raw_blocks(head, 64 << 10)
     return p.build()
 
 
@@ -196,16 +317,16 @@ def big_window(ctx):
 @case
 def dict_frame(ctx):
     # The payload frame's header claims a dictionary (id 7): its descriptor
-    # gets a one-byte dictionary id; nothing else changes.
+    # gets a one-byte dictionary id; nothing else changes (it is signed so).
     p = Pkg(ctx)
 
-    def hook(fr):
-        f = bytearray(fr[1])
+    def frame(payload):
+        f = bytearray(zstd(payload))
         single = (f[4] >> 5) & 1
         f[4] |= 1
         at = 5 + (0 if single else 1)
-        return [fr[0], bytes(f[:at]) + b'\x07' + bytes(f[at:])]
-    p.frames_hook = hook
+        return bytes(f[:at]) + b'\x07' + bytes(f[at:])
+    p.payload_frame = frame
     return p.build()
 
 
@@ -221,13 +342,102 @@ def one_frame(ctx):
 
 @case
 def split_payload(ctx):
-    # The payload frame cut into two frames (each checksummed) at a member.
+    # The payload frame cut into two frames (each checksummed) at a member,
+    # both bound by the signature.
     p = Pkg(ctx)
-
-    def frame(payload):
-        return zstd(payload[:BLOCK]) + zstd(payload[BLOCK:])
-    p.payload_frame = frame
+    p.payload_frame = lambda payload: zstd(payload[:BLOCK]) + zstd(payload[BLOCK:])
     return p.build()
+
+
+# -- the payload frame's compressed bytes, bound by the trusted comment --------
+
+def benign_flip(frame):
+    """(offset, bit) of the first bit of frame's compressed blocks (past
+    the frame header and first block header, before the checksum) whose flip
+    still decompresses to the same bytes, checksum included: entropy-coded
+    data has such bits (unused table entries, stream padding)."""
+    fhd = frame[4]
+    single = (fhd >> 5) & 1
+    start = 5 + (0 if single else 1) + (0, 1, 2, 4)[fhd & 3] \
+        + ((1 if single else 0), 2, 4, 8)[fhd >> 6] + 3
+    want = subprocess.run(['zstd', '-dcq'], input=frame, stdout=subprocess.PIPE,
+                          check=True).stdout
+    for at in range(start, len(frame) - 4):
+        for bit in range(8):
+            b = bytearray(frame)
+            b[at] ^= 1 << bit
+            r = subprocess.run(['zstd', '-dcq'], input=bytes(b), stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL)
+            if r.returncode == 0 and r.stdout == want:
+                return at, bit
+    sys.exit('hostile.py: no bit of the payload frame flips harmlessly')
+
+
+def flipped_payload(ctx, signed):
+    p = Pkg(ctx)
+    zst = p.payload_zst()
+    at, bit = benign_flip(zst)
+    b = bytearray(zst)
+    b[at] ^= 1 << bit
+    if signed:
+        p.payload_frame = lambda payload: bytes(b)
+    else:
+        p.frames_hook = lambda fr: [fr[0], bytes(b)]
+    return p.build()
+
+
+@case
+def payload_flip_benign(ctx):
+    # A bit of compressed data flipped that decompresses to the same tar
+    # (so every member, hash and checksum still matches): only the hash of
+    # the compressed bytes in the trusted comment can tell.
+    return flipped_payload(ctx, False)
+
+
+@case
+def payload_flip_benign_signed(ctx):
+    # The same flipped frame, signed as it is: valid, so the refusal above
+    # is about the binding alone.
+    return flipped_payload(ctx, True)
+
+
+def trusted(ctx, fn):
+    p = Pkg(ctx)
+    p.trusted_hook = fn
+    return p.build()
+
+
+@case
+def tc_no_zst(ctx):
+    # The trusted comment without its zst-sha256 field (nip's first format).
+    return trusted(ctx, lambda tc: tc[:tc.index(' zst-sha256=')])
+
+
+@case
+def tc_zst_size(ctx):
+    # A zst-size field after the hash, with the right size (an earlier
+    # draft of the format): one comment, one spelling.
+    return trusted(ctx, lambda tc: tc + ' zst-size=%d' % len(Pkg(ctx).payload_zst()))
+
+
+@case
+def tc_zst_sha_wrong(ctx):
+    # The hash of the payload frame's decompressed bytes instead.
+    def fn(tc):
+        h = hashlib.sha256(Pkg(ctx).payload()).hexdigest()
+        return re.sub('zst-sha256=[0-9a-f]{64}', 'zst-sha256=' + h, tc)
+    return trusted(ctx, fn)
+
+
+@case
+def tc_zst_sha_short(ctx):
+    return trusted(ctx, lambda tc: tc[:-1])
+
+
+@case
+def tc_zst_upper_hex(ctx):
+    return trusted(ctx, lambda tc: re.sub('zst-sha256=([0-9a-f]{64})',
+                                          lambda m: 'zst-sha256=' + m.group(1).upper(), tc))
 
 
 # -- re-compressed damage: the zstd layer is fine, nip's own checks must act --
@@ -324,15 +534,14 @@ def swapped_sig(ctx):
     other = Pkg(ctx)
     other.meta['version'] = '9.9'
     p = Pkg(ctx)
-    p.sig_hook = lambda sig: other.sign(other.manifest())
+    p.sig_hook = lambda sig: other.sign(other.manifest(), other.payload_zst())
     return p.build()
 
 
 @case
 def wrong_trusted_comment(ctx):
-    p = Pkg(ctx)
-    p.trusted = 'nip package %s 9.9 %s %s' % (ctx.name, ctx.arch, 'b' + 'a' * 58)
-    return p.build()
+    return trusted(ctx, lambda tc: ' '.join(['nip', 'package', ctx.name, '9.9', ctx.arch,
+                                             'b' + 'a' * 58] + tc.split(' ')[6:]))
 
 
 @case
@@ -360,6 +569,14 @@ def builder_key_mismatch(ctx):
 def sig_extra_line(ctx):
     p = Pkg(ctx)
     p.sig_hook = lambda sig: sig + b'extra line\n'
+    return p.build()
+
+
+@case
+def sig_no_final_newline(ctx):
+    # The same four lines, the last without its newline: another encoding.
+    p = Pkg(ctx)
+    p.sig_hook = lambda sig: sig.rstrip(b'\n')
     return p.build()
 
 
@@ -649,6 +866,19 @@ def m_control_char(ctx):
 
 
 @case
+def m_c1_path(ctx):
+    # U+009B, the C1 control CSI (UTF-8 c2 9b): "CSI 31m" turns a terminal
+    # that honours C1 controls red.
+    return with_files(ctx, lambda fs: insert_sorted(fs, new_file('etc/a\x9b31mb', b'x')))
+
+
+@case
+def m_c1_setuid(ctx):
+    # The same path with a setuid bit no policy allows: an error names it.
+    return with_files(ctx, lambda fs: insert_sorted(fs, new_file('etc/a\x9b31mb', b'x', 0o4755)))
+
+
+@case
 def m_newline_path(ctx):
     return with_files(ctx, lambda fs: insert_sorted(fs, new_file('etc/a\nnip: error: forged', b'x')))
 
@@ -675,19 +905,6 @@ def m_ctl_relation(ctx):
     p = Pkg(ctx)
     p.relations['depends'] = ['libc\x1b[2J']
     return p.build()
-
-
-@case
-def m_deep(ctx):
-    # 2048 nested directories: a 4095-byte path, legal; the reader's
-    # directory stack must hold it.
-    def change(fs):
-        path = ''
-        for i in range(2048):
-            path += ('/' if path else '') + 'd'
-            fs.append({'path': path, 'type': 'dir', 'mode': 0o755})
-        fs.sort(key=lambda x: path_key(x['path']))
-    return with_files(ctx, change)
 
 
 @case

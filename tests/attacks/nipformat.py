@@ -3,11 +3,14 @@ zstd command with --check, minisign for signatures).
 
 It encodes a staged tree exactly as nip's writer does: canonical ustar/pax
 headers as nip/lib/package/tar.c makes them, the canonical JSON manifest,
-the payload's Merkle root of nip/lib/package/merkle.c, a head frame
-(.NIPINFO, .NIPSIG) and a payload frame. tests/attacks/package.sh checks
-that the result is the very tar stream `nip pack` writes (signature
-included: Ed25519 is deterministic); hostile.py changes one thing at a time;
-tests/e2e/package.sh recomputes a package's payload root with it.
+the payload's Merkle root of nip/lib/package/merkle.c, a payload frame
+compressed by the zstd command, the trusted comment that binds it (by its
+SHA-256), and the head frame (.NIPINFO, .NIPSIG) as raw zstd blocks,
+encoded here by hand from RFC 8878. tests/attacks/package.sh checks that
+the result is the very file `nip pack` writes, byte for byte (Ed25519 is
+deterministic, and the zstd command compresses as libzstd does in nip);
+hostile.py changes one thing at a time; tests/e2e/package.sh recomputes a
+package's payload root, trusted comment and head frame with it.
 """
 import base64
 import copy
@@ -199,6 +202,38 @@ def cid_of(info):
 
 # ---- zstd frames ----------------------------------------------------------
 
+ZSTD_MAGIC = b'\x28\xb5\x2f\xfd'
+# The head frame's header: Frame_Header_Descriptor 0 (no content size, no
+# checksum, no dictionary, not single-segment) and Window_Descriptor 0x38
+# (exponent 7, mantissa 0: 2^(10+7) = 128 KiB, the largest block).
+RAW_HEADER = ZSTD_MAGIC + b'\x00\x38'
+RAW_BLOCK = 128 << 10
+
+
+def block_header(size, last, typ=0):
+    """3 bytes, little-endian: Block_Size << 3 | Block_Type << 1 | Last_Block."""
+    return struct.pack('<I', size << 3 | typ << 1 | int(last))[:3]
+
+
+def raw_blocks(content, block=RAW_BLOCK):
+    """content as raw blocks (type 0) of `block` bytes, the last one shorter
+    (or empty, for empty content) and flagged last."""
+    out, off = b'', 0
+    while True:
+        n = min(block, len(content) - off)
+        last = off + n == len(content)
+        out += block_header(n, last) + content[off:off + n]
+        off += n
+        if last:
+            return out
+
+
+def raw_frame(content, block=RAW_BLOCK):
+    """The head frame: the one encoding of its content that a reader can
+    rebuild (no signature can cover the frame that carries it)."""
+    return RAW_HEADER + raw_blocks(content, block)
+
+
 def zstd(data, *flags):
     return subprocess.run(['zstd', '-q', '-c', '-3', '--check'] + list(flags),
                           input=data, stdout=subprocess.PIPE, check=True).stdout
@@ -221,6 +256,14 @@ def zstd_stream(prefix, zeros, *flags):
             sys.exit('hostile.py: zstd failed')
         out.seek(0)
         return out.read()
+
+
+def trusted_comment(name, version, arch, info, zst):
+    """What .NIPSIG's trusted comment says: the package, its Variant-CID,
+    and the SHA-256 of the payload frame's compressed bytes (from its magic
+    number to the end of the file)."""
+    return 'nip package %s %s %s %s zst-sha256=%s' % (
+        name, version, arch, cid_of(info), hashlib.sha256(zst).hexdigest())
 
 
 def frames(buf):
@@ -267,23 +310,28 @@ class Pkg:
         self.manifest_hook = None  # dict -> dict
         self.info_hook = None      # bytes -> bytes (after serialising)
         self.sign_info = None      # sign these bytes instead of the manifest
-        self.trusted = None        # trusted comment override
+        self.trusted_hook = None   # trusted comment -> trusted comment
         self.untrusted = UNTRUSTED
         self.sign_flags = []       # e.g. ['-l'] (legacy)
         self.sig_hook = None       # .NIPSIG bytes -> bytes
         self.head_hook = None      # head tar bytes -> bytes
         self.members_hook = None   # list of member dicts -> list
         self.end_blocks = b'\0' * 1024
-        self.head_flags = []       # extra zstd flags per frame
-        self.payload_flags = []
+        self.head_frame = None     # callable(head tar) -> frame bytes (else raw)
+        self.payload_flags = []    # extra zstd flags for the payload frame
         self.payload_frame = None  # callable(payload tar) -> frame bytes
-        self.frames_hook = None    # [head, payload] -> list of frames
+        self.frames_hook = None    # [head, payload] -> list of frames, after
+                                   # signing: the signature does not cover it
 
-    def manifest(self):
+    def fill(self):
+        """Each file's size and hash from its data, unless a case set them."""
         for f in self.files:
             if f['type'] == 'file' and 'data' in f:
                 f.setdefault('size', len(f['data']))
                 f.setdefault('sha256', hashlib.sha256(f['data']).hexdigest())
+
+    def manifest(self):
+        self.fill()
         m = dict(self.meta)
         m['format'] = 1
         m['files'] = [manifest_entry(f) for f in self.files]
@@ -296,11 +344,12 @@ class Pkg:
         info = canonical(m)
         return self.info_hook(info) if self.info_hook else info
 
-    def sign(self, info):
-        tc = self.trusted
-        if tc is None:
-            tc = 'nip package %s %s %s %s' % (self.meta['name'], self.meta['version'],
-                                              self.meta['arch'], cid_of(info))
+    def sign(self, info, zst):
+        """minisign's .NIPSIG over info, binding the payload frame zst."""
+        tc = trusted_comment(self.meta['name'], self.meta['version'], self.meta['arch'],
+                             info, zst)
+        if self.trusted_hook:
+            tc = self.trusted_hook(tc)
         with tempfile.TemporaryDirectory() as d:
             msg, sig = os.path.join(d, 'info'), os.path.join(d, 'sig')
             with open(msg, 'wb') as fh:
@@ -312,6 +361,7 @@ class Pkg:
                 return fh.read()
 
     def members(self):
+        self.fill()
         out = []
         for f in self.files:
             m = {'name': f['path'].encode(), 'type': TYPEFLAG[f['type']],
@@ -331,23 +381,35 @@ class Pkg:
                        m['rdev'][0], m['rdev'][1], m['uid'], m['gid'], m['extra_pax'])
         return h + m['data'] + pad(len(m['data']))
 
-    def build(self):
-        info = self.manifest()
-        sig = self.sign(info)
-        if self.sig_hook:
-            sig = self.sig_hook(sig)
-        head = b''
-        for name, body in ((b'.NIPINFO', info), (b'.NIPSIG', sig)):
-            head += tar_header(name, '0', 0o644, len(body), self.epoch) + body + pad(len(body))
-        if self.head_hook:
-            head = self.head_hook(head)
+    def payload(self):
+        """The payload tar: every member, then the end-of-archive blocks."""
         members = self.members()
         if self.members_hook:
             members = self.members_hook(members)
-        payload = b''.join(self.member_bytes(x) for x in members) + self.end_blocks
-        fr = [zstd(head, *self.head_flags),
-              self.payload_frame(payload) if self.payload_frame
-              else zstd(payload, *self.payload_flags)]
+        return b''.join(self.member_bytes(x) for x in members) + self.end_blocks
+
+    def payload_zst(self):
+        """The payload frame, as the signature binds it."""
+        payload = self.payload()
+        if self.payload_frame:
+            return self.payload_frame(payload)
+        return zstd(payload, *self.payload_flags)
+
+    def head(self, info, sig):
+        """The head tar: .NIPINFO and .NIPSIG."""
+        head = b''
+        for name, body in ((b'.NIPINFO', info), (b'.NIPSIG', sig)):
+            head += tar_header(name, '0', 0o644, len(body), self.epoch) + body + pad(len(body))
+        return self.head_hook(head) if self.head_hook else head
+
+    def build(self):
+        info = self.manifest()
+        zst = self.payload_zst()
+        sig = self.sign(info, zst)
+        if self.sig_hook:
+            sig = self.sig_hook(sig)
+        head = self.head(info, sig)
+        fr = [self.head_frame(head) if self.head_frame else raw_frame(head), zst]
         if self.frames_hook:
             fr = self.frames_hook(fr)
         return b''.join(fr)

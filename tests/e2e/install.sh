@@ -29,8 +29,12 @@ int main(void)
 }
 C
 if command -v cc >/dev/null; then
+	# Under SAN=1 the installed library is instrumented: so must the program be.
+	san=""
+	[ "${SAN:-}" = 1 ] && san="-fsanitize=address,undefined"
+	# shellcheck disable=SC2086
 	check "a program builds against the installed libnip" \
-		cc -I"$P/include" -o "$T/cid" "$T/cid.c" -L"$P/lib" -lnip
+		cc $san -I"$P/include" -o "$T/cid" "$T/cid.c" -L"$P/lib" -lnip
 	same "and computes the CID of the empty string" \
 		"$(LD_LIBRARY_PATH=$P/lib "$T/cid")" "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 fi

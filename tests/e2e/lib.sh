@@ -9,12 +9,26 @@ cd "$T" || exit 1
 n=0
 failed=0
 
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
+todo=
+pass() {
+	n=$((n + 1))
+	echo "ok $n - $1${todo:+ # TODO $todo}"
+	todo=
+}
 fail() {
 	n=$((n + 1))
+	if [ -n "$todo" ]; then
+		echo "not ok $n - $1 # TODO $todo"
+		todo=
+		return
+	fi
 	failed=$((failed + 1))
 	echo "not ok $n - $1"
 }
+
+# todo WHY: the next assertion tests what a known bug breaks, so its failure
+# is a TAP TODO (reported with WHY, not counted) until the bug is fixed.
+todo() { todo=$1; }
 
 # check DESC CMD...: CMD must succeed.
 check() {

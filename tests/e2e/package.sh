@@ -1,10 +1,11 @@
 #!/bin/sh
 # shellcheck disable=SC2016 # sh -c '...' scripts expand their own "$1"
-# The artifact's life: keys, pack, verify, inspect, cid; the CID and the
-# payload root recomputed independently; the payload extracted by GNU tar
-# equals the staged tree; the same tree packs to the same bytes; minisign
-# reads nip's signatures and nip reads minisign's keys; usage errors, help
-# and --json.
+# The artifact's life: keys, pack, verify, inspect, cid; the CID, the
+# payload root, the raw head frame and the trusted comment's binding of the
+# payload frame recomputed independently; every single-bit flip of a small
+# package refused; the payload extracted by GNU tar equals the staged tree;
+# the same tree packs to the same bytes; minisign reads nip's signatures and
+# nip reads minisign's keys; usage errors, help and --json.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$top/tests/e2e/lib.sh"
@@ -45,6 +46,16 @@ head_of() {
 	mkdir -p "$2" && zstd -dcq "$1" | tar -x -C "$2" .NIPINFO .NIPSIG
 }
 keyid() { sed -n '1s/.* \([0-9A-F]\{16\}\)$/\1/p' "$1"; }
+# py CODE ARGS...: python3 -c CODE, with tests/attacks/nipformat.py (the
+# format's independent encoder) importable.
+py() { PYTHONPATH="$top/tests/attacks" python3 -B -c "$@"; }
+# zst_sha PKG: the SHA-256 of PKG's payload frame, its second zstd frame to
+# the end of the file.
+zst_sha() {
+	py 'import hashlib, sys, nipformat
+d = open(sys.argv[1], "rb").read()
+print(hashlib.sha256(d[nipformat.frames(d)[1][0]:]).hexdigest())' "$1"
+}
 
 # ---- keys -------------------------------------------------------------------
 mkdir small && printf 'small\n' >small/f
@@ -192,12 +203,79 @@ for f in json.load(open(sys.argv[1]))["files"]:
 check "... the hard link pairs and links as hard links" json m.json \
 	"{f['path']: f.get('target') for f in d['files'] if f['type'] == 'hardlink'} == \
 {'usr/share/doc/x/b': 'usr/share/doc/x/a', 'usr/lib/zlink': 'usr/lib/$long'}"
-check "... the payload root, recomputed independently (tests/attacks/nipformat.py)" python3 -B -c '
-import json, sys
-sys.path.insert(0, sys.argv[2])
-import nipformat
+check "... the payload root, recomputed independently (tests/attacks/nipformat.py)" py '
+import json, sys, nipformat
 d = json.load(open(sys.argv[1]))
-sys.exit(nipformat.payload_root(d["files"]) != d["payload_root"])' m.json "$top/tests/attacks"
+sys.exit(nipformat.payload_root(d["files"]) != d["payload_root"])' m.json
+
+# ---- the zstd layer -------------------------------------------------------------
+check "two zstd frames: the head is .NIPINFO and .NIPSIG in raw 128 KiB blocks, rebuilt \
+independently; the payload frame has a checksum and ends the file" py '
+import subprocess, sys, nipformat
+d = open(sys.argv[1], "rb").read()
+(_, h1), (p0, p1) = nipformat.frames(d)
+head = b"".join(nipformat.tar_header(n, "0", 0o644, len(b), int(sys.argv[2])) + b + nipformat.pad(len(b))
+                for n, b in ((b".NIPINFO", open("h/.NIPINFO", "rb").read()),
+                             (b".NIPSIG", open("h/.NIPSIG", "rb").read())))
+sys.exit(not (d[:h1] == nipformat.raw_frame(head) and p0 == h1 and p1 == len(d) and d[p0 + 4] & 4))' \
+	demo.nip "$epoch"
+# 1500 files with 120-byte names: a manifest of ~280 KiB, a head of 3 blocks.
+py 'import os
+os.mkdir("many")
+for i in range(1500):
+    with open("many/%s%04d" % ("m" * 116, i), "w") as f:
+        f.write("%d\n" % i)'
+check "pack a package whose head is over 256 KiB" \
+	"$NIP" pack --key me --name many --version 1 -o many.nip many
+check "... it verifies" "$NIP" verify --key me.pub many.nip
+check "... its head frame is 3 raw blocks: 128 KiB, 128 KiB and the rest, rebuilt independently" py '
+import subprocess, sys, nipformat
+d = open(sys.argv[1], "rb").read()
+(_, h1), _ = nipformat.frames(d)
+head = subprocess.run(["zstd", "-dcq"], input=d[:h1], stdout=subprocess.PIPE, check=True).stdout
+sys.exit(not (2 * nipformat.RAW_BLOCK < len(head) <= 3 * nipformat.RAW_BLOCK
+              and d[:h1] == nipformat.raw_frame(head)))' many.nip
+rm -rf many many.nip
+
+# Every byte is covered: the signature covers .NIPINFO and the trusted
+# comment, the comment binds the payload frame's compressed bytes, the head
+# frame's encoding is rebuilt from its content. So flipping any one bit of
+# a package makes it fail to verify (exit 3, one error line): checked for
+# every byte of a small package, a different bit in each.
+"$NIP" pack --key me --name flip --version 1 -o flip.nip small
+check "a small package to flip: $(stat -c %s flip.nip) bytes, under 4 KiB, that verifies" \
+	sh -c '[ "$(stat -c %s flip.nip)" -lt 4096 ] && "$1" verify --key me.pub flip.nip' sh "$NIP"
+mkdir flips
+check "every single-bit flip of it is refused: exit 3, one 'nip: error:' line" py '
+import collections, concurrent.futures, os, re, subprocess, sys
+nip, pub, pkg = sys.argv[1:4]
+data = open(pkg, "rb").read()
+
+def one(i):
+    b = bytearray(data)
+    b[i] ^= 1 << i % 8
+    path = "flips/%d.nip" % i
+    with open(path, "wb") as f:
+        f.write(b)
+    r = subprocess.run([nip, "verify", "--key", pub, path], capture_output=True)
+    os.unlink(path)
+    return i, r.returncode, r.stderr.decode("utf-8", "replace").splitlines()
+
+bad, why = [], collections.Counter()
+with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as ex:
+    for i, rc, lines in ex.map(one, range(len(data))):
+        if rc != 3 or len(lines) != 1 or not lines[0].startswith("nip: error: flips/"):
+            bad.append("byte %d: exit %d: %s" % (i, rc, lines))
+        else:
+            msg = re.sub("\x27[^\x27]*\x27", "\x27...\x27", lines[0].split(": ", 3)[-1])
+            why[re.sub("0x[0-9a-f]+|[0-9A-F]{16}|[0-9]+", "N", msg)] += 1
+with open("flips.txt", "w") as f:
+    f.write("%d flips refused; the commonest reasons:\n" % (len(data) - len(bad)))
+    f.writelines("%6d %s\n" % (n, m) for m, n in why.most_common(8))
+    f.write("   and %d other reasons\n" % max(len(why) - 8, 0))
+print("\n".join(bad[:20]), file=sys.stderr)
+sys.exit(1 if bad else 0)' "$NIP" me.pub flip.nip
+sed 's/^/# /' flips.txt
 
 "$NIP" inspect --files demo.nip >files.txt
 same "inspect --files lists every path" \
@@ -290,6 +368,11 @@ check "--threads 1 and 4 give the same bytes" cmp t1.nip t4.nip
 check "pack --level 19" pack "$epoch" --level 19 -o l19.nip s
 same "the CID does not depend on the compression level" "$("$NIP" cid l19.nip)" "$cid"
 check "... and it verifies" "$NIP" verify --key me.pub l19.nip
+head_of l19.nip h19
+check "... its signature binds its own payload frame" \
+	grep -qx "trusted comment: nip package demo 1:2.0~rc1-3 x86_64 $cid zst-sha256=$(zst_sha l19.nip)" \
+	h19/.NIPSIG
+check "... a payload frame other than level 3's" test "$(zst_sha l19.nip)" != "$(zst_sha demo.nip)"
 
 mkdir abs && ln -s /usr/bin/tool abs/t && ln -s / abs/root && mkdir abs/d && ln -s /etc/x abs/d/e
 check "pack a tree with absolute symlinks" "$NIP" pack --key me --name abs --version 1 -o abs.nip abs
@@ -302,8 +385,9 @@ check "... stored as relative links to the same place" json abs.json \
 check "minisign -V accepts nip's signature of .NIPINFO" \
 	minisign -V -p me.pub -m h/.NIPINFO -x h/.NIPSIG
 cp "$T/.out" minisign.out
-check "... whose trusted comment names the package and its CID" \
-	grep -qx "Trusted comment: nip package demo 1:2.0~rc1-3 x86_64 $cid" minisign.out
+check "... whose trusted comment names the package, its CID and the payload frame's SHA-256" \
+	grep -qx "Trusted comment: nip package demo 1:2.0~rc1-3 x86_64 $cid zst-sha256=$(zst_sha demo.nip)" \
+	minisign.out
 minisign -G -W -p m.pub -s m.key >/dev/null </dev/null
 check "nip pack --key with a key made by minisign -G -W" \
 	"$NIP" pack --key m.key --name mini --version 1 -o mini.nip small
@@ -355,6 +439,8 @@ expect 3 'me.pub: not a nip package' "verify of a file that is no package: exit 
 # shellcheck disable=SC2002 # a pipe, not a seekable file
 same "verify reads a pipe (one pass, front to back)" \
 	"$(cat demo.nip | "$NIP" verify --key me.pub /dev/stdin)" "$cid"
+# shellcheck disable=SC2002 # a pipe, not a seekable file
+same "cid reads a pipe (the head only)" "$(cat demo.nip | "$NIP" cid /dev/stdin)" "$cid"
 check "\$NIP_KEY names the key" env NIP_KEY=me "$NIP" pack --name envkey --version 1 -o envkey.nip small
 expect 2 '--key' "verify without --key: exit 2" "$NIP" verify demo.nip
 expect 1 'nonexistent\.nip' "verify of a missing file: exit 1" "$NIP" verify --key me.pub nonexistent.nip

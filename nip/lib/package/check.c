@@ -54,11 +54,12 @@ static int utf8_valid(const char *s)
 	return 1;
 }
 
-/* One line of UTF-8 text. */
+/* One line of UTF-8 text: no C0 or C1 control (U+0080..U+009F, which
+ * some terminals obey as escape sequences), no DEL. */
 static int ctl_free(const char *s)
 {
-	for (const char *c = s; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f || (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f))
 			return 0;
 	return utf8_valid(s);
 }

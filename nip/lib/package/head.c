@@ -82,8 +82,11 @@ int sig_comment_payload(const char *comment, const struct nip_manifest *m,
 	if (comment_prefix(m, cid, prefix, sizeof prefix, err) < 0)
 		return -1;
 	n = strlen(prefix);
-	if (strncmp(comment, prefix, n) != 0)
+	if (strncmp(comment, prefix, n - strlen(" zst-sha256=")) != 0)
 		return nip_err(err, NIP_E_TRUST, "%s: trusted comment does not name this manifest",
+			       NIPSIG_NAME);
+	if (strncmp(comment, prefix, n) != 0)
+		return nip_err(err, NIP_E_TRUST, "%s: trusted comment lacks the payload frame's hash",
 			       NIPSIG_NAME);
 	if (nip_unhex(comment + n, zsha, NIP_SHA256_LEN) < 0)
 		return nip_err(err, NIP_E_TRUST, "%s: trusted comment lacks the payload frame's hash",

@@ -54,6 +54,13 @@ int sig_comment_payload(const char *comment, const struct nip_manifest *m,
 			const uint8_t cid[NIP_SHA256_LEN], uint8_t zsha[NIP_SHA256_LEN],
 			struct nip_error *err);
 
+/* mread.c: the fast path of nip_manifest_parse; 0 only for canonical
+ * bytes (no message: the reference parser gives one). */
+int manifest_read_canonical(const void *bytes, size_t len, struct nip_manifest **out);
+/* manifest.c: the reference parser (Jansson), with precise messages. */
+int manifest_parse_reference(const void *bytes, size_t len, struct nip_manifest **out,
+			     struct nip_error *err);
+
 /* Policy grants inside a manifest's policy text ("allow setuid /usr/bin/x"). */
 int policy_allows(const char *policy, const char *what, const char *path);
 
@@ -68,8 +75,10 @@ int zread_exact(struct zread *z, void *dst, size_t n, struct nip_error *err);
 int zread_peek(struct zread *z, const unsigned char **p, size_t *len, size_t max,
 	       struct nip_error *err);
 void zread_advance(struct zread *z, size_t n);
-/* The compressed offset reached with the current chunk. */
-uint64_t zread_zpos(const struct zread *z);
+/* fn sees, in order and once, the compressed bytes behind each chunk the
+ * reader moves to, with the frame they belong to (1 = the head). */
+void zread_set_zsink(struct zread *z, void (*fn)(void *ctx, const unsigned char *p, size_t n, int frame),
+		     void *ctx);
 /* The number of the frame that ends exactly at the read position, or 0. */
 int zread_frame_ended(const struct zread *z);
 /* Once a signature has bounded the output, the ratio cap has done its job:

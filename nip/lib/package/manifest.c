@@ -348,6 +348,23 @@ int nip_manifest_parse(const void *bytes, size_t len, struct nip_manifest **out,
 		       struct nip_error *err)
 {
 	struct nip_manifest *m = NULL;
+
+	if (manifest_read_canonical(bytes, len, &m) == 0) {
+		if (nip_manifest_check(m, err) < 0) {
+			nip_manifest_free(m);
+			return -1;
+		}
+		*out = m;
+		return 0;
+	}
+	/* Not canonical: the reference parser says exactly why. */
+	return manifest_parse_reference(bytes, len, out, err);
+}
+
+int manifest_parse_reference(const void *bytes, size_t len, struct nip_manifest **out,
+			     struct nip_error *err)
+{
+	struct nip_manifest *m = NULL;
 	struct nip_buf canon;
 	json_error_t jerr;
 	json_t *root = NULL;

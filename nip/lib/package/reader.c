@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 #include "nip/limits.h"
@@ -94,48 +93,57 @@ static const struct nip_pubkey *pick_key(const struct nip_sig *sig, const struct
 	return NULL;
 }
 
-/* What the head says about the payload frame's compressed bytes. */
-struct binding {
-	uint64_t start; /* where the payload frame begins */
-	uint8_t zsha[NIP_SHA256_LEN];
+/* The compressed bytes as the decompressor consumed them: the head frame
+ * kept to compare with its canonical encoding, the payload frame hashed to
+ * compare with the signed trusted comment. */
+struct zseen {
+	struct nip_buf head;
+	struct nip_sha256 *payload;
+	int overflow;
+	uint8_t signed_sha[NIP_SHA256_LEN];
 };
 
-/* The head frame must be exactly the raw encoding of what it carried. */
-static int check_raw_head(int fd, struct zread *z, const unsigned char *info_hdr,
-			  const struct nip_buf *info, const unsigned char *sig_hdr,
-			  const struct nip_buf *sig, uint64_t *end, struct nip_error *err)
+static void zseen_sink(void *ctx, const unsigned char *p, size_t n, int frame)
 {
-	struct nip_buf tar, want, got;
+	struct zseen *s = ctx;
+	if (frame == 1)
+		s->overflow |= nip_buf_append(&s->head, p, n, NULL) < 0;
+	else
+		nip_sha256_update(s->payload, p, n);
+}
+
+/* The head frame must be exactly the raw encoding of what it carried. */
+static int check_raw_head(const struct zseen *seen, const unsigned char *info_hdr,
+			  const struct nip_buf *info, const unsigned char *sig_hdr,
+			  const struct nip_buf *sig, struct nip_error *err)
+{
+	struct nip_buf tar, want;
 	int rc = -1;
 
 	nip_buf_init(&tar, 2 * NIP_MANIFEST_MAX, "package head");
 	nip_buf_init(&want, 2 * NIP_MANIFEST_MAX, "package head");
-	nip_buf_init(&got, 2 * NIP_MANIFEST_MAX, "package head");
 	if (nip_buf_append(&tar, info_hdr, TAR_BLOCK, err) < 0 ||
 	    nip_buf_append(&tar, info->data, info->len, err) < 0 ||
 	    nip_buf_append(&tar, zeros, (size_t)tar_padding(info->len), err) < 0 ||
 	    nip_buf_append(&tar, sig_hdr, TAR_BLOCK, err) < 0 ||
 	    nip_buf_append(&tar, sig->data, sig->len, err) < 0 ||
 	    nip_buf_append(&tar, zeros, (size_t)tar_padding(sig->len), err) < 0 ||
-	    raw_frame(tar.data, tar.len, &want, err) < 0 || nip_buf_reserve(&got, want.len, err) < 0)
+	    raw_frame(tar.data, tar.len, &want, err) < 0)
 		goto out;
-	if (zread_zpos(z) != want.len || pread(fd, got.data, want.len, 0) != (ssize_t)want.len ||
-	    memcmp(got.data, want.data, want.len) != 0) {
+	if (seen->overflow || seen->head.len != want.len || memcmp(seen->head.data, want.data, want.len) != 0) {
 		nip_err(err, NIP_E_FORMAT, "the head frame is not in canonical form (raw zstd blocks)");
 		goto out;
 	}
-	*end = want.len;
 	rc = 0;
 out:
 	nip_buf_free(&tar);
 	nip_buf_free(&want);
-	nip_buf_free(&got);
 	return rc;
 }
 
 /* The head of the archive: .NIPINFO and .NIPSIG, verified and parsed. */
-static int read_head(int fd, struct zread *z, const struct nip_pubkey *keys, size_t nkeys,
-		     struct nip_package *pkg, struct binding *bind, struct nip_error *err)
+static int read_head(struct zread *z, const struct nip_pubkey *keys, size_t nkeys,
+		     struct nip_package *pkg, struct zseen *seen, struct nip_error *err)
 {
 	unsigned char info_hdr[TAR_BLOCK], sig_hdr[TAR_BLOCK];
 	struct nip_buf info, sig, want;
@@ -190,7 +198,7 @@ static int read_head(int fd, struct zread *z, const struct nip_pubkey *keys, siz
 			pkg->manifest->prov.builder_key ? pkg->manifest->prov.builder_key : "(none)", id);
 		goto out;
 	}
-	if (sig_comment_payload(pkg->sig.trusted_comment, pkg->manifest, pkg->cid, bind->zsha, err) < 0)
+	if (sig_comment_payload(pkg->sig.trusted_comment, pkg->manifest, pkg->cid, seen->signed_sha, err) < 0)
 		goto out;
 	tm.mtime = pkg->manifest->prov.source_date_epoch;
 	tm.path = NIPINFO_NAME;
@@ -206,7 +214,7 @@ static int read_head(int fd, struct zread *z, const struct nip_pubkey *keys, siz
 		nip_err(err, NIP_E_FORMAT, "metadata headers are not in canonical form");
 		goto out;
 	}
-	if (check_raw_head(fd, z, info_hdr, &info, sig_hdr, &sig, &bind->start, err) < 0)
+	if (check_raw_head(seen, info_hdr, &info, sig_hdr, &sig, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -247,60 +255,20 @@ static int read_file_data(struct zread *z, const struct nip_file *f, struct nip_
 	return skip_padding(z, f->size, f->path, err);
 }
 
-/* Hashing the payload frame's compressed bytes as the decompressor passes
- * them: re-read from the page cache on this thread, which has time to spare
- * while the other decompresses. */
-struct cover {
-	int fd;
-	uint64_t at;
-	struct nip_sha256 *h;
-	unsigned char buf[1 << 16];
-};
-
-#define COVER_STEP (1u << 20)
-
-static int cover_to(struct cover *c, uint64_t upto, struct nip_error *err)
-{
-	while (c->at < upto) {
-		size_t n = upto - c->at < sizeof c->buf ? (size_t)(upto - c->at) : sizeof c->buf;
-		ssize_t r = pread(c->fd, c->buf, n, (off_t)c->at);
-		if (r <= 0)
-			return nip_err(err, NIP_E_IO, "package: re-reading the payload frame failed");
-		nip_sha256_update(c->h, c->buf, (size_t)r);
-		c->at += (uint64_t)r;
-	}
-	return 0;
-}
-
-static int check_cover(struct cover *c, const struct binding *b, struct nip_error *err)
-{
-	uint8_t got[NIP_SHA256_LEN];
-	nip_sha256_final(c->h, got);
-	if (memcmp(got, b->zsha, sizeof got) != 0)
-		return nip_err(err, NIP_E_TRUST,
-			       "the payload frame's compressed bytes do not match the signature");
-	return 0;
-}
-
-static int read_payload(int fd, struct zread *z, const struct nip_package *pkg,
-			const struct binding *bind, const struct nip_read_ops *ops, void *ctx,
-			struct nip_error *err)
+static int read_payload(struct zread *z, const struct nip_package *pkg, struct zseen *seen,
+			const struct nip_read_ops *ops, void *ctx, struct nip_error *err)
 {
 	const struct nip_manifest *m = pkg->manifest;
 	struct nip_buf want, got;
 	struct nip_sha256 *h = nip_sha256_new(err);
-	struct cover *cov = calloc(1, sizeof *cov);
 	unsigned char end[2 * TAR_BLOCK];
+	uint8_t zsha[NIP_SHA256_LEN];
 	int rc = -1;
 
 	nip_buf_init(&want, TAR_HEADER_MAX, "header");
 	nip_buf_init(&got, TAR_HEADER_MAX, "header");
-	if (!h || !cov || !(cov->h = nip_sha256_new(err))) {
-		nip_err(err, NIP_E_NOMEM, "package reader: out of memory");
+	if (!h)
 		goto out;
-	}
-	cov->fd = fd;
-	cov->at = bind->start;
 	for (size_t i = 0; i < m->nfiles; i++) {
 		const struct nip_file *f = &m->files[i];
 		struct tar_member tm;
@@ -312,8 +280,6 @@ static int read_payload(int fd, struct zread *z, const struct nip_package *pkg,
 		if (f->type == NIP_FT_FILE && read_file_data(z, f, h, ops, ctx, err) < 0)
 			goto out;
 		if (ops && ops->end && ops->end(ctx, f, err) < 0)
-			goto out;
-		if (zread_zpos(z) - cov->at >= COVER_STEP && cover_to(cov, zread_zpos(z), err) < 0)
 			goto out;
 	}
 	if (zread_exact(z, end, sizeof end, err) < 0) {
@@ -327,13 +293,15 @@ static int read_payload(int fd, struct zread *z, const struct nip_package *pkg,
 		goto out;
 	}
 	/* Head frame, payload frame, nothing else. */
-	if (zread_expect_end(z, 2, err) < 0 || cover_to(cov, zread_zpos(z), err) < 0)
+	if (zread_expect_end(z, 2, err) < 0)
 		goto out;
-	rc = check_cover(cov, bind, err);
+	nip_sha256_final(seen->payload, zsha);
+	if (memcmp(zsha, seen->signed_sha, sizeof zsha) != 0) {
+		nip_err(err, NIP_E_TRUST, "the payload frame's compressed bytes do not match the signature");
+		goto out;
+	}
+	rc = 0;
 out:
-	if (cov)
-		nip_sha256_free(cov->h);
-	free(cov);
 	nip_sha256_free(h);
 	nip_buf_free(&want);
 	nip_buf_free(&got);
@@ -346,17 +314,24 @@ static int read_package(int fd, const struct nip_pubkey *keys, size_t nkeys, int
 {
 	struct nip_package *pkg = calloc(1, sizeof *pkg);
 	struct zread *z = NULL;
-	struct binding bind = {0};
+	struct zseen seen = {0};
 	int rc = -1;
 
-	if (!pkg)
-		return nip_err(err, NIP_E_NOMEM, "package: out of memory");
-	if (!(z = zread_new(fd, whole, err)) || read_head(fd, z, keys, nkeys, pkg, &bind, err) < 0)
+	nip_buf_init(&seen.head, raw_frame_size(NIP_MANIFEST_MAX + NIP_SIG_MAX + 4 * TAR_BLOCK),
+		     "package head");
+	if (!pkg || !(seen.payload = nip_sha256_new(err))) {
+		nip_err(err, NIP_E_NOMEM, "package: out of memory");
+		goto out;
+	}
+	if (!(z = zread_new(fd, whole, err)))
+		goto out;
+	zread_set_zsink(z, zseen_sink, &seen);
+	if (read_head(z, keys, nkeys, pkg, &seen, err) < 0)
 		goto out;
 	if (whole) {
 		if (ops && ops->manifest && ops->manifest(ctx, pkg->manifest, pkg->cid, err) < 0)
 			goto out;
-		if (read_payload(fd, z, pkg, &bind, ops, ctx, err) < 0)
+		if (read_payload(z, pkg, &seen, ops, ctx, err) < 0)
 			goto out;
 	}
 	if (out) {
@@ -366,6 +341,8 @@ static int read_package(int fd, const struct nip_pubkey *keys, size_t nkeys, int
 	rc = 0;
 out:
 	zread_free(z);
+	nip_buf_free(&seen.head);
+	nip_sha256_free(seen.payload);
 	nip_package_free(pkg);
 	return rc;
 }

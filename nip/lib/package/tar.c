@@ -166,7 +166,9 @@ void tar_describe(const unsigned char *hdr, size_t len, char *out, size_t outsz)
 		return;
 	}
 	if (memcmp(hdr, zeros, TAR_BLOCK) == 0) {
-		snprintf(out, outsz, "the end of the archive");
+		snprintf(out, outsz, len >= 2 * TAR_BLOCK && memcmp(hdr + TAR_BLOCK, zeros, TAR_BLOCK) != 0
+					     ? "a damaged end of the archive"
+					     : "the end of the archive");
 		return;
 	}
 	if (hdr[156] == 'x' && len > TAR_BLOCK) {

@@ -22,7 +22,11 @@ struct chunk {
 	size_t len;
 	int last;      /* the stream ended after this chunk */
 	int frame_end; /* frame number frame_end ended with this chunk, or 0 */
-	uint64_t zpos; /* compressed offset reached at the end of the chunk */
+	int frame;     /* the frame its bytes came from (1 = head) */
+	/* The compressed bytes the decompressor consumed for this chunk: the
+	 * reader checks and hashes exactly what was decompressed, so nothing
+	 * is read twice and a changing or unseekable file cannot differ. */
+	struct nip_buf z;
 	int failed;    /* err holds why */
 	struct nip_error err;
 };
@@ -49,6 +53,8 @@ struct zread {
 	/* consumer side */
 	struct chunk *cur;
 	size_t pos;
+	void (*zsink)(void *ctx, const unsigned char *p, size_t n, int frame);
+	void *zsink_ctx;
 };
 
 static int fill_input(struct zread *z, struct nip_error *err)
@@ -118,7 +124,14 @@ static int produce(struct zread *z, struct chunk *c)
 		}
 		if (!z->in_frame && check_frame(z, &c->err) < 0)
 			return -1;
-		r = ZSTD_decompressStream(z->d, &out, &z->inb);
+		c->frame = z->frames;
+		{
+			size_t before = z->inb.pos;
+			r = ZSTD_decompressStream(z->d, &out, &z->inb);
+			if (!ZSTD_isError(r) &&
+			    nip_buf_append(&c->z, z->in + before, z->inb.pos - before, &c->err) < 0)
+				return -1;
+		}
 		if (ZSTD_isError(r))
 			return nip_err(&c->err, NIP_E_FORMAT, "corrupt compressed data: %s",
 				       ZSTD_getErrorName(r));
@@ -137,7 +150,6 @@ static int produce(struct zread *z, struct chunk *c)
 	}
 	z->zout += out.pos;
 	c->len = out.pos;
-	c->zpos = z->zin - (z->inb.size - z->inb.pos);
 	if (z->eof && z->inb.pos == z->inb.size) {
 		if (z->in_frame)
 			return nip_err(&c->err, NIP_E_FORMAT, "truncated (in a zstd frame)");
@@ -166,6 +178,7 @@ static void *producer(void *arg)
 		c = &z->ring[tail];
 		c->len = 0;
 		c->last = c->frame_end = 0;
+		c->z.len = 0;
 		c->failed = produce(z, c) < 0;
 		pthread_mutex_lock(&z->mu);
 		tail = (tail + 1) % NCHUNKS;
@@ -191,8 +204,10 @@ void zread_free(struct zread *z)
 	}
 	pthread_mutex_destroy(&z->mu);
 	pthread_cond_destroy(&z->cv);
-	for (int i = 0; i < NCHUNKS; i++)
+	for (int i = 0; i < NCHUNKS; i++) {
 		free(z->ring[i].data);
+		nip_buf_free(&z->ring[i].z);
+	}
 	ZSTD_freeDCtx(z->d);
 	free(z->in);
 	free(z);
@@ -214,9 +229,14 @@ struct zread *zread_new(int fd, int threaded, struct nip_error *err)
 	z->in_cap = ZSTD_DStreamInSize();
 	z->in = malloc(z->in_cap);
 	z->d = ZSTD_createDCtx();
-	for (int i = 0; i < (threaded ? NCHUNKS : 1); i++)
+	for (int i = 0; i < (threaded ? NCHUNKS : 1); i++) {
+		/* A chunk's compressed bytes: at most a chunk and a block more
+		 * than it decoded, with the ratio capped below 1:1 only by zstd's
+		 * own framing; 8 MiB is far past both. */
+		nip_buf_init(&z->ring[i].z, 8u << 20, "compressed chunk");
 		if (!(z->ring[i].data = malloc(CHUNK)))
 			goto fail;
+	}
 	if (!z->in || !z->d ||
 	    ZSTD_isError(ZSTD_DCtx_setParameter(z->d, ZSTD_d_windowLogMax, NIP_ZSTD_WINDOW_LOG_MAX)))
 		goto fail;
@@ -242,6 +262,7 @@ static int next_chunk(struct zread *z, struct nip_error *err)
 			goto done;
 		c->len = 0;
 		c->frame_end = 0;
+		c->z.len = 0;
 		c->failed = produce(z, c) < 0;
 		z->cur = c;
 		goto done;
@@ -267,7 +288,18 @@ done:
 			*err = z->cur->err;
 		return -1;
 	}
+	if (z->zsink && z->cur->z.len) {
+		z->zsink(z->zsink_ctx, z->cur->z.data, z->cur->z.len, z->cur->frame);
+		z->cur->z.len = 0; /* each chunk's bytes are seen once */
+	}
 	return 0;
+}
+
+void zread_set_zsink(struct zread *z, void (*fn)(void *ctx, const unsigned char *p, size_t n, int frame),
+		     void *ctx)
+{
+	z->zsink = fn;
+	z->zsink_ctx = ctx;
 }
 
 int zread_peek(struct zread *z, const unsigned char **p, size_t *len, size_t max,
@@ -331,9 +363,4 @@ int zread_frame_ended(const struct zread *z)
 void zread_uncap_ratio(struct zread *z)
 {
 	atomic_store(&z->ratio_cap, 0);
-}
-
-uint64_t zread_zpos(const struct zread *z)
-{
-	return z->cur ? z->cur->zpos : 0;
 }
