@@ -50,3 +50,16 @@ Tree: $files files, $mb MB ($*); $(nproc) CPUs; warm cache; median of $RUNS runs
 
 Peak RSS: nip verify ${m_verify} KB (zstd -dc ${m_zstd} KB), nip pack ${m_pack} KB.
 EOT
+
+# Verify's memory against package size: one file of growing size, so the
+# manifest stays the same and only the bytes grow.
+echo
+echo "| one file of | nip verify peak RSS | time |"
+echo "|---|---|---|"
+for mb in 16 256 1024; do
+	rm -rf "$W/one" && mkdir -p "$W/one"
+	head -c $((mb << 20)) /dev/urandom >"$W/one/blob"
+	"$NIP" pack --key "$W/k" --name one --version 1 -o "$W/one.nip" "$W/one"
+	t=$( { /usr/bin/time -f '%M %e' "$NIP" verify --key "$W/k.pub" "$W/one.nip" >/dev/null; } 2>&1 | tail -n 1)
+	echo "| $mb MiB | ${t% *} KB | ${t#* } s |"
+done
