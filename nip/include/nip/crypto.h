@@ -102,6 +102,11 @@ int nip_sig_parse(const char *text, size_t len, struct nip_sig *out,
 int nip_sig_verify(const struct nip_sig *sig, const struct nip_pubkey *pub,
 		   const void *msg, size_t len, struct nip_error *err);
 
+/* Plain Ed25519 over a message (ProvChain entries), no minisign framing. */
+int nip_sign_raw(const struct nip_seckey *sec, const void *msg, size_t len, uint8_t sig[64],
+		 struct nip_error *err);
+int nip_verify_raw(const struct nip_pubkey *pub, const void *msg, size_t len, const uint8_t sig[64]);
+
 /* Secrets are passed as C strings read from a file or a terminal. */
 int nip_passphrase_read_file(const char *path, char *out, size_t outsz, struct nip_error *err);
 

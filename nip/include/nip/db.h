@@ -20,10 +20,11 @@
 
 struct nip_db;
 
-/* Opens ROOT/nip.db relative to rootfd; creates the schema when `create`.
- * A database that is not nip's, or is corrupt, is NIP_E_FORMAT naming it;
- * a newer schema than this nip knows is refused. Readers never block: WAL. */
-int nip_db_open(int rootfd, int create, struct nip_db **out, struct nip_error *err);
+/* Opens ROOTPATH/nip.db; creates the schema when `create`. A database that
+ * is not nip's (application_id), or is corrupt, is NIP_E_FORMAT naming it;
+ * a newer schema than this nip knows is refused. WAL, synchronous=FULL:
+ * a COMMIT that returned is on disk. Readers never block. */
+int nip_db_open(const char *rootpath, int create, struct nip_db **out, struct nip_error *err);
 void nip_db_close(struct nip_db *db);
 
 /* BEGIN IMMEDIATE (one writer) / COMMIT / ROLLBACK. */
@@ -107,12 +108,20 @@ void nip_log_entry_free(struct nip_log_entry *e, size_t n);
  * the change it records was committed. */
 int nip_provchain_append(struct nip_db *db, const struct nip_seckey *node, const char *event,
 			 const char *subject, const char *details, struct nip_error *err);
+/* The last entry (0 and zeros when empty), for the caller to keep outside
+ * the database: a tail cut off with the rows that anchor it is still seen. */
+struct nip_provchain_anchor {
+	int64_t seq;
+	uint8_t hash[NIP_SHA256_LEN];
+};
+int nip_provchain_head(struct nip_db *db, struct nip_provchain_anchor *out, struct nip_error *err);
 /* Newest first, at most limit (0: all). */
 int nip_provchain_list(struct nip_db *db, size_t limit, struct nip_log_entry **out, size_t *n,
 		       struct nip_error *err);
 /* NIP_E_TRUST naming the first entry that was altered, removed, inserted
  * or reordered; *bad_seq is its sequence number. */
-int nip_provchain_verify(struct nip_db *db, const struct nip_pubkey *node, int64_t *bad_seq,
+int nip_provchain_verify(struct nip_db *db, const struct nip_pubkey *node,
+			 const struct nip_provchain_anchor *anchor, int64_t *bad_seq,
 			 struct nip_error *err);
 
 #endif
