@@ -1,0 +1,244 @@
+/* libsolv behind nip's own relation parser. One pool per solve: the sets
+ * handled here (an installed root plus local files) are small; tracks will
+ * bring a cached .solv per track. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <solv/pool.h>
+#include <solv/poolarch.h>
+#include <solv/problems.h>
+#include <solv/repo.h>
+#include <solv/solver.h>
+#include <solv/transaction.h>
+
+#include "nip/solve.h"
+
+struct nip_solver {
+	Pool *pool;
+	Repo *installed, *candidates;
+	Queue jobs;
+	void **handles; /* by solvable Id */
+	size_t nhandles;
+	char **erase; /* names asked to be removed (for the cascade check) */
+	size_t nerase;
+	int cascade;
+};
+
+struct nip_solver *nip_solver_new(const char *arch, struct nip_error *err)
+{
+	struct nip_solver *s = calloc(1, sizeof *s);
+	if (!s || !(s->pool = pool_create())) {
+		free(s);
+		nip_err(err, NIP_E_NOMEM, "solver: out of memory");
+		return NULL;
+	}
+	if (pool_setdisttype(s->pool, DISTTYPE_DEB) < 0) {
+		pool_free(s->pool);
+		free(s);
+		nip_err(err, NIP_E_INTERNAL, "solver: this libsolv lacks Debian version semantics");
+		return NULL;
+	}
+	pool_setarch(s->pool, arch);
+	s->installed = repo_create(s->pool, "@installed");
+	s->candidates = repo_create(s->pool, "@commandline");
+	pool_set_installed(s->pool, s->installed);
+	queue_init(&s->jobs);
+	return s;
+}
+
+void nip_solver_free(struct nip_solver *s)
+{
+	if (!s)
+		return;
+	queue_free(&s->jobs);
+	pool_free(s->pool);
+	free(s->handles);
+	for (size_t i = 0; i < s->nerase; i++)
+		free(s->erase[i]);
+	free(s->erase);
+	free(s);
+}
+
+static Id op_flags(enum nip_op op)
+{
+	switch (op) {
+	case NIP_OP_LT: return REL_LT;
+	case NIP_OP_LE: return REL_LT | REL_EQ;
+	case NIP_OP_EQ: return REL_EQ;
+	case NIP_OP_GE: return REL_GT | REL_EQ;
+	case NIP_OP_GT: return REL_GT;
+	default: return 0;
+	}
+}
+
+/* "a >= 1 | b" as one libsolv dependency Id. */
+static int dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out, struct nip_error *err)
+{
+	struct nip_relation r;
+	Id id = 0;
+
+	if (nip_relation_parse(text, kind, &r, err) < 0)
+		return -1;
+	for (size_t i = r.n; i-- > 0;) {
+		const struct nip_dep *d = &r.alts[i];
+		Id one = pool_str2id(pool, d->name, 1);
+		if (d->op != NIP_OP_NONE)
+			one = pool_rel2id(pool, one, pool_str2id(pool, d->version, 1), op_flags(d->op), 1);
+		id = id ? pool_rel2id(pool, one, id, REL_OR, 1) : one;
+	}
+	nip_relation_free(&r);
+	*out = id;
+	return 0;
+}
+
+static int add_deps(Repo *repo, Offset *field, char *const *v, size_t n, enum nip_rel_kind kind,
+		    struct nip_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		Id id;
+		if (dep_id(repo->pool, v[i], kind, &id, err) < 0)
+			return -1;
+		*field = repo_addid_dep(repo, *field, id, 0);
+	}
+	return 0;
+}
+
+int nip_solver_add(struct nip_solver *s, const struct nip_manifest *m, int installed, void *handle,
+		   struct nip_error *err)
+{
+	Repo *repo = installed ? s->installed : s->candidates;
+	Id p = repo_add_solvable(repo);
+	Solvable *sv = pool_id2solvable(s->pool, p);
+	const char *arch = m->arch;
+	void **h;
+
+	if (strcmp(arch, "noarch") == 0 || strcmp(arch, "all") == 0 || strcmp(arch, "any") == 0)
+		arch = "noarch";
+	sv->name = pool_str2id(s->pool, m->name, 1);
+	sv->evr = pool_str2id(s->pool, m->version, 1);
+	sv->arch = pool_str2id(s->pool, arch, 1);
+	sv->provides = repo_addid_dep(repo, sv->provides, solvable_selfprovidedep(sv), 0);
+	if (add_deps(repo, &sv->provides, m->rel[NIP_REL_PROVIDES], m->nrel[NIP_REL_PROVIDES],
+		     NIP_REL_PROVIDES, err) < 0 ||
+	    add_deps(repo, &sv->requires, m->rel[NIP_REL_DEPENDS], m->nrel[NIP_REL_DEPENDS],
+		     NIP_REL_DEPENDS, err) < 0 ||
+	    add_deps(repo, &sv->conflicts, m->rel[NIP_REL_CONFLICTS], m->nrel[NIP_REL_CONFLICTS],
+		     NIP_REL_CONFLICTS, err) < 0 ||
+	    add_deps(repo, &sv->obsoletes, m->rel[NIP_REL_OBSOLETES], m->nrel[NIP_REL_OBSOLETES],
+		     NIP_REL_OBSOLETES, err) < 0 ||
+	    add_deps(repo, &sv->recommends, m->rel[NIP_REL_RECOMMENDS], m->nrel[NIP_REL_RECOMMENDS],
+		     NIP_REL_RECOMMENDS, err) < 0)
+		return nip_err_prefix(err, "%s-%s: ", m->name, m->version);
+	if ((size_t)p >= s->nhandles) {
+		size_t n = (size_t)p + 64;
+		if (!(h = realloc(s->handles, n * sizeof *h)))
+			return nip_err(err, NIP_E_NOMEM, "solver: out of memory");
+		memset(h + s->nhandles, 0, (n - s->nhandles) * sizeof *h);
+		s->handles = h;
+		s->nhandles = n;
+	}
+	s->handles[p] = handle;
+	return 0;
+}
+
+int nip_solver_install(struct nip_solver *s, void *handle, struct nip_error *err)
+{
+	for (size_t p = 0; p < s->nhandles; p++)
+		if (s->handles[p] == handle) {
+			queue_push2(&s->jobs, SOLVER_INSTALL | SOLVER_SOLVABLE, (Id)p);
+			return 0;
+		}
+	return nip_err(err, NIP_E_INTERNAL, "solver: install of a package it was not given");
+}
+
+int nip_solver_remove(struct nip_solver *s, const char *name, int cascade, struct nip_error *err)
+{
+	char **v = realloc(s->erase, (s->nerase + 1) * sizeof *v);
+	if (!v || !(v[s->nerase] = strdup(name))) {
+		if (v)
+			s->erase = v;
+		return nip_err(err, NIP_E_NOMEM, "solver: out of memory");
+	}
+	s->erase = v;
+	s->nerase++;
+	s->cascade |= cascade;
+	queue_push2(&s->jobs, SOLVER_ERASE | SOLVER_SOLVABLE_NAME, pool_str2id(s->pool, name, 1));
+	return 0;
+}
+
+static int asked_to_erase(const struct nip_solver *s, const char *name)
+{
+	for (size_t i = 0; i < s->nerase; i++)
+		if (strcmp(s->erase[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static int explain(Solver *solv, int nproblems, char **problems, struct nip_error *err)
+{
+	struct nip_buf all;
+	nip_buf_init(&all, 1 << 20, "problems");
+	for (Id pr = 1; pr <= (Id)nproblems; pr++)
+		nip_buf_printf(&all, NULL, "%s\n", solver_problem2str(solv, pr));
+	nip_err(err, NIP_E_RESOLVE, "%s%s", solver_problem2str(solv, 1),
+		nproblems > 1 ? " (and more: see -v)" : "");
+	if (problems && nip_buf_cstr(&all, NULL) == 0)
+		*problems = (char *)all.data;
+	else
+		nip_buf_free(&all);
+	return -1;
+}
+
+int nip_solver_solve(struct nip_solver *s, void ***out, size_t *n, char **problems,
+		     struct nip_error *err)
+{
+	Solver *solv;
+	Transaction *trans = NULL;
+	Queue result;
+	void **v = NULL;
+	int rc = -1, np;
+
+	pool_addfileprovides(s->pool);
+	pool_createwhatprovides(s->pool);
+	solv = solver_create(s->pool);
+	solver_set_flag(solv, SOLVER_FLAG_ALLOW_DOWNGRADE, 1);
+	solver_set_flag(solv, SOLVER_FLAG_ALLOW_UNINSTALL, s->cascade);
+	queue_init(&result);
+	if ((np = solver_solve(solv, &s->jobs)) > 0) {
+		explain(solv, np, problems, err);
+		goto out;
+	}
+	trans = solver_create_transaction(solv);
+	/* Without --cascade, removing one package never takes others along. */
+	if (!s->cascade) {
+		Solvable *sv;
+		Id p;
+		FOR_REPO_SOLVABLES(s->installed, p, sv)
+		{
+			const char *name = pool_id2str(s->pool, sv->name);
+			if (solver_get_decisionlevel(solv, p) < 0 && !asked_to_erase(s, name) &&
+			    transaction_type(trans, p, SOLVER_TRANSACTION_SHOW_ALL) == SOLVER_TRANSACTION_ERASE) {
+				nip_err(err, NIP_E_RESOLVE, "%s-%s depends on what is removed (use --cascade to remove it too)",
+					name, pool_id2str(s->pool, sv->evr));
+				goto out;
+			}
+		}
+	}
+	transaction_installedresult(trans, &result);
+	v = calloc((size_t)result.count + 1, sizeof *v);
+	if (!v) {
+		nip_err(err, NIP_E_NOMEM, "solver: out of memory");
+		goto out;
+	}
+	for (int i = 0; i < result.count; i++)
+		v[i] = s->handles[result.elements[i]];
+	*out = v;
+	*n = (size_t)result.count;
+	rc = 0;
+out:
+	queue_free(&result);
+	if (trans)
+		transaction_free(trans);
+	solver_free(solv);
+	return rc;
+}
