@@ -1,0 +1,69 @@
+/* txn: the transaction, the only component that knows the whole pipeline
+ * (plan -> verify -> import -> compose -> deploy -> commit -> switch) and
+ * the root's lock. Everything a front end does to a root is one call here.
+ *
+ * The commit point of every change is the SQLite COMMIT that makes a
+ * generation current; the symlink ROOT/cells/CELL/current is renamed right
+ * after. Opening a root for writing first reconciles one left half-done: a
+ * symlink that disagrees with the database is moved to what it says. */
+#ifndef NIP_TXN_H
+#define NIP_TXN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nip/db.h"
+#include "nip/nexfs.h"
+#include "nip/util.h"
+
+struct nip_root {
+	char *path;
+	int fd;     /* the root directory */
+	int lockfd; /* -1 when opened read-only */
+	struct nip_db *db;
+	struct nip_nexfs *fs;
+	struct nip_seckey node; /* ProvChain's signing key; only when writing */
+	struct nip_pubkey node_pub;
+	int keep; /* generations kept per cell (config "keep", default 3) */
+};
+
+#define NIP_ROOT_WRITE 1 /* lock it (waiting up to lock_timeout) and create it if missing */
+
+/* A read-only open of a root that does not exist yet is NIP_E_USAGE
+ * ("no nip root at PATH"); callers of list-like commands treat it as empty. */
+int nip_root_open(const char *path, int flags, double lock_timeout, struct nip_root **out,
+		  struct nip_error *err);
+void nip_root_close(struct nip_root *r);
+
+struct nip_txn_result {
+	int64_t generation; /* the new current generation, 0 if nothing changed */
+	size_t added, removed, changed;
+};
+
+/* install FILE.nip...: one transaction, exactly those versions (up or down),
+ * with dependencies and conflicts checked against what is installed. */
+int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *paths, size_t n,
+			  int dry_run, struct nip_txn_result *res, struct nip_error *err);
+/* remove NAME...: refuses to take dependents along unless cascade. */
+int nip_txn_remove(struct nip_root *r, const char *cell, char *const *names, size_t n, int cascade,
+		   int dry_run, struct nip_txn_result *res, struct nip_error *err);
+/* Makes generation `gen` current (0: the newest one older than the current),
+ * a switch recorded in ProvChain; no tree is built. */
+int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t *now_current,
+		     struct nip_error *err);
+/* Drops generations beyond the newest `keep` (the current one always
+ * stays), then every object, tree and deployment none of the rest uses. */
+int nip_txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *stats,
+	       struct nip_error *err);
+/* Trust for local files. */
+int nip_txn_trust_add(struct nip_root *r, const char *name, const struct nip_pubkey *key,
+		      struct nip_error *err);
+int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_error *err);
+/* Store and log checks; repair removes bad objects and logs it. */
+int nip_txn_fsck(struct nip_root *r, int repair,
+		 void (*bad)(void *ctx, const char *what, const char *name, const char *why), void *ctx,
+		 struct nip_fsck_stats *stats, struct nip_error *err);
+/* ProvChain against the node key and the anchor kept outside the database. */
+int nip_txn_log_verify(struct nip_root *r, int64_t *bad_seq, struct nip_error *err);
+
+#endif

@@ -1,0 +1,49 @@
+/* Private to the txn component. */
+#ifndef NIP_TXN_INTERNAL_H
+#define NIP_TXN_INTERNAL_H
+
+#include "nip/solve.h"
+#include "nip/txn.h"
+
+/* One package of a generation being planned. */
+struct txn_pkg {
+	uint8_t cid[NIP_SHA256_LEN];
+	struct nip_manifest *m; /* owned */
+	uint8_t signer[NIP_KEYID_LEN];
+	int explicit_;
+	const char *path; /* a new package's file, to import from; NULL if stored */
+};
+
+struct txn_set {
+	struct txn_pkg *v;
+	size_t n;
+};
+
+void txn_set_free(struct txn_set *s);
+/* The current generation's packages (empty when there is none), or
+ * generation gen's. */
+int txn_current_set(struct nip_root *r, const char *cell, struct txn_set *out, struct nip_error *err);
+int txn_generation_set(struct nip_root *r, const char *cell, int64_t gen, struct txn_set *out,
+		       struct nip_error *err);
+/* The union of the set's files in archive order (shallow copies); a path in
+ * two packages with different content is NIP_E_RESOLVE naming both. */
+int txn_compose(const struct txn_set *set, struct nip_file **out, size_t *n, struct nip_error *err);
+/* Makes `set` the cell's new generation: imports what is new, composes and
+ * checks the tree, deploys it, commits, switches. Nothing changes (and no
+ * generation is made) when set equals the current one. */
+int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const char *event,
+	      const char *reason, int dry_run, struct nip_txn_result *res, struct nip_error *err);
+/* The name of a generation's deployment: CELL-N. */
+void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz);
+/* Points cells/CELL/current at generation gen's deployment (0: removes it). */
+int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err);
+/* ProvChain's last entry, kept outside the database (keys/provchain.head). */
+int txn_anchor_save(struct nip_root *r, struct nip_error *err);
+int txn_anchor_load(struct nip_root *r, struct nip_provchain_anchor *a, int *have, struct nip_error *err);
+int txn_reconcile(struct nip_root *r, struct nip_error *err);
+/* Trusted signers of local files. */
+int txn_trusted_keys(struct nip_root *r, struct nip_pubkey **keys, size_t *n, struct nip_error *err);
+int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *stats,
+	   struct nip_error *err);
+
+#endif
