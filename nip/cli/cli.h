@@ -24,7 +24,22 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_inspect,
-	cli_cmd_cid;
+	cli_cmd_cid, cli_cmd_install, cli_cmd_remove, cli_cmd_rollback, cli_cmd_gc, cli_cmd_fsck,
+	cli_cmd_list, cli_cmd_generations, cli_cmd_diff, cli_cmd_files, cli_cmd_owner, cli_cmd_info,
+	cli_cmd_trust, cli_cmd_log;
+
+struct nip_root;
+/* --root, --lock-timeout: writers lock (and create) the root. */
+int cli_open_root(const struct cli_opts *o, int write, struct nip_root **out, struct nip_error *err);
+/* Parses the options of a command that takes only flags in `flags`
+ * ({"--cascade", &var}, ...) and positional arguments; returns the index
+ * of the first positional argument or -1 (after printing a usage error). */
+struct cli_flag {
+	const char *name;
+	int *set;
+};
+int cli_flags(const struct cli_opts *o, const struct cli_cmd *c, int argc, char **argv,
+	      const struct cli_flag *flags, int *status);
 
 /* Prints `nip: error: MSG` (and the JSON form under --json); returns the
  * exit status of err's class. */

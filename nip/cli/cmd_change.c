@@ -1,0 +1,216 @@
+/* nip install, remove, rollback, gc, fsck: the commands that change a root. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "nip/txn.h"
+
+static void report(const struct cli_opts *o, const char *verb, const struct nip_txn_result *res, int dry)
+{
+	if (o->json) {
+		printf("{\"generation\":%lld,\"added\":%zu,\"removed\":%zu,\"changed\":%zu,\"dry_run\":%s}\n",
+		       (long long)res->generation, res->added, res->removed, res->changed, dry ? "true" : "false");
+		return;
+	}
+	if (dry)
+		printf("would %s: %zu added, %zu removed, %zu changed\n", verb, res->added, res->removed,
+		       res->changed);
+	else if (o->verbose && res->generation)
+		printf("generation %lld: %zu added, %zu removed, %zu changed\n", (long long)res->generation,
+		       res->added, res->removed, res->changed);
+	else if (o->verbose)
+		printf("nothing to do\n");
+}
+
+static int run_install(const struct cli_opts *o, int argc, char **argv)
+{
+	int dry = 0, offline = 0, status = 0, first;
+	const struct cli_flag flags[] = {{"--dry-run", &dry}, {"--offline", &offline}, {NULL, NULL}};
+	struct nip_txn_result res;
+	struct nip_root *r = NULL;
+	struct nip_error err;
+
+	if ((first = cli_flags(o, &cli_cmd_install, argc, argv, flags, &status)) < 0)
+		return status;
+	if (first >= argc)
+		return cli_usage(o, &cli_cmd_install, "install: expected FILE.nip...");
+	for (int i = first; i < argc; i++)
+		if (!strchr(argv[i], '/') && !strstr(argv[i], ".nip"))
+			return cli_usage(o, &cli_cmd_install,
+					 "install: '%s' is not a file; installing by name needs a track (nip track add)",
+					 argv[i]);
+	if (cli_open_root(o, 1, &r, &err) < 0 ||
+	    nip_txn_install_files(r, o->cell, argv + first, (size_t)(argc - first), dry, &res, &err) < 0) {
+		nip_root_close(r);
+		return cli_fail(o, &err);
+	}
+	nip_root_close(r);
+	report(o, "install", &res, dry);
+	return 0;
+}
+
+static int run_remove(const struct cli_opts *o, int argc, char **argv)
+{
+	int cascade = 0, dry = 0, status = 0, first;
+	const struct cli_flag flags[] = {{"--cascade", &cascade}, {"--dry-run", &dry}, {NULL, NULL}};
+	struct nip_txn_result res;
+	struct nip_root *r = NULL;
+	struct nip_error err;
+
+	if ((first = cli_flags(o, &cli_cmd_remove, argc, argv, flags, &status)) < 0)
+		return status;
+	if (first >= argc)
+		return cli_usage(o, &cli_cmd_remove, "remove: expected NAME...");
+	if (cli_open_root(o, 1, &r, &err) < 0 ||
+	    nip_txn_remove(r, o->cell, argv + first, (size_t)(argc - first), cascade, dry, &res, &err) < 0) {
+		nip_root_close(r);
+		return cli_fail(o, &err);
+	}
+	nip_root_close(r);
+	report(o, "remove", &res, dry);
+	return 0;
+}
+
+static int run_rollback(const struct cli_opts *o, int argc, char **argv)
+{
+	struct nip_root *r = NULL;
+	struct nip_error err;
+	int64_t gen = 0, now;
+
+	if (argc > 2 || (argc == 2 && nip_parse_i64(argv[1], 1, INT64_MAX, &gen) < 0))
+		return cli_usage(o, &cli_cmd_rollback, "rollback: expected at most one generation number");
+	if (cli_open_root(o, 1, &r, &err) < 0 || nip_txn_rollback(r, o->cell, gen, &now, &err) < 0) {
+		nip_root_close(r);
+		return cli_fail(o, &err);
+	}
+	nip_root_close(r);
+	if (o->json)
+		printf("{\"current\":%lld}\n", (long long)now);
+	else if (o->verbose)
+		printf("generation %lld is current\n", (long long)now);
+	return 0;
+}
+
+static int run_gc(const struct cli_opts *o, int argc, char **argv)
+{
+	struct nip_root *r = NULL;
+	struct nip_gc_stats st;
+	struct nip_error err;
+	int64_t keep = 0;
+
+	if (argc == 3 && strcmp(argv[1], "--keep") == 0) {
+		if (nip_parse_i64(argv[2], 1, 100000, &keep) < 0)
+			return cli_usage(o, &cli_cmd_gc, "gc: --keep takes a number of generations");
+	} else if (argc != 1) {
+		return cli_usage(o, &cli_cmd_gc, "gc: unexpected arguments");
+	}
+	if (cli_open_root(o, 1, &r, &err) < 0 ||
+	    nip_txn_gc(r, o->cell, keep ? (int)keep : r->keep, &st, &err) < 0) {
+		nip_root_close(r);
+		return cli_fail(o, &err);
+	}
+	nip_root_close(r);
+	if (o->json)
+		printf("{\"objects\":%llu,\"trees\":%llu,\"deployments\":%llu,\"bytes\":%llu}\n",
+		       (unsigned long long)st.objects, (unsigned long long)st.trees,
+		       (unsigned long long)st.deployments, (unsigned long long)st.bytes);
+	else
+		printf("freed %llu bytes: %llu objects, %llu trees, %llu deployments\n",
+		       (unsigned long long)st.bytes, (unsigned long long)st.objects,
+		       (unsigned long long)st.trees, (unsigned long long)st.deployments);
+	return 0;
+}
+
+struct fsck_out {
+	const struct cli_opts *o;
+	int n;
+};
+
+static void on_bad(void *ctx, const char *what, const char *name, const char *why)
+{
+	struct fsck_out *f = ctx;
+	if (!f->o->json)
+		fprintf(stdout, "bad %s %s: %s\n", what, name, why);
+	f->n++;
+}
+
+static int run_fsck(const struct cli_opts *o, int argc, char **argv)
+{
+	int repair = 0, status = 0, first;
+	const struct cli_flag flags[] = {{"--repair", &repair}, {NULL, NULL}};
+	struct fsck_out out = {o, 0};
+	struct nip_fsck_stats st;
+	struct nip_root *r = NULL;
+	struct nip_error err;
+
+	if ((first = cli_flags(o, &cli_cmd_fsck, argc, argv, flags, &status)) < 0)
+		return status;
+	if (first != argc)
+		return cli_usage(o, &cli_cmd_fsck, "fsck: unexpected arguments");
+	if (cli_open_root(o, 1, &r, &err) < 0 || nip_txn_fsck(r, repair, on_bad, &out, &st, &err) < 0) {
+		nip_root_close(r);
+		return cli_fail(o, &err);
+	}
+	nip_root_close(r);
+	if (o->json)
+		printf("{\"objects\":%llu,\"trees\":%llu,\"bad\":%llu,\"repaired\":%s}\n",
+		       (unsigned long long)st.objects, (unsigned long long)st.trees, (unsigned long long)st.bad,
+		       repair ? "true" : "false");
+	if (st.bad && !repair) {
+		nip_err(&err, NIP_E_TRUST, "%llu bad objects or trees (nip fsck --repair removes them)",
+			(unsigned long long)st.bad);
+		return cli_fail(&(struct cli_opts){.colour = o->colour}, &err);
+	}
+	return 0;
+}
+
+const struct cli_cmd cli_cmd_install = {
+	"install", "install packages in one transaction (one new generation)",
+	"usage: nip install [--dry-run] FILE.nip...\n"
+	"\n"
+	"Installs exactly these packages (up or down from what is installed) in one\n"
+	"transaction, checking signatures (nip trust), dependencies and conflicts\n"
+	"(libsolv) first. A transaction that changes nothing makes no generation.\n"
+	"\n"
+	"  --dry-run   resolve and report, change nothing\n"
+	"  --offline   use only what is at hand (the cache)\n",
+	run_install,
+};
+
+const struct cli_cmd cli_cmd_remove = {
+	"remove", "remove packages in one transaction",
+	"usage: nip remove [--cascade] [--dry-run] NAME...\n"
+	"\n"
+	"  --cascade   also remove what depends on them (refused otherwise)\n"
+	"  --dry-run   resolve and report, change nothing\n",
+	run_remove,
+};
+
+const struct cli_cmd cli_cmd_rollback = {
+	"rollback", "make an earlier generation current, atomically",
+	"usage: nip rollback [GEN]\n"
+	"\n"
+	"Makes generation GEN (default: the newest one older than the current one)\n"
+	"current with one rename; recorded in ProvChain; no tree is built.\n",
+	run_rollback,
+};
+
+const struct cli_cmd cli_cmd_gc = {
+	"gc", "drop old generations and what nothing uses",
+	"usage: nip gc [--keep N]\n"
+	"\n"
+	"Keeps the newest N generations (default: the root's keep policy, 3) and the\n"
+	"current one, and removes every object, tree and deployment the others used.\n"
+	"\n"
+	"  --keep N    generations to keep\n",
+	run_gc,
+};
+
+const struct cli_cmd cli_cmd_fsck = {
+	"fsck", "check every object and tree against its hash",
+	"usage: nip fsck [--repair]\n"
+	"\n"
+	"  --repair    remove bad objects and trees (reinstall to restore them)\n",
+	run_fsck,
+};
