@@ -4,7 +4,8 @@
  * everything on disk that no committed row references is garbage.
  *
  * Schema (doc/nip-db.5): packages (every package ever imported: CID,
- * name, version, arch, signer, the canonical manifest), generations (per
+ * name, version, arch, signer, the canonical manifest), files (which
+ * packages list a path, for `nip owner`), generations (per
  * cell: number, time, reason, root tree), generation_packages (which CIDs,
  * asked for by name or pulled in), cells (name, current generation,
  * policy), trust (signers of local files), config, provchain. */
@@ -27,12 +28,17 @@ struct nip_db;
 int nip_db_open(const char *rootpath, int create, struct nip_db **out, struct nip_error *err);
 void nip_db_close(struct nip_db *db);
 
-/* BEGIN IMMEDIATE (one writer) / COMMIT / ROLLBACK. */
+/* BEGIN IMMEDIATE (one writer) / COMMIT / ROLLBACK. A failed COMMIT has
+ * already rolled back; nip_db_rollback with nothing open is a no-op. */
 int nip_db_begin(struct nip_db *db, struct nip_error *err);
 int nip_db_commit(struct nip_db *db, struct nip_error *err);
 void nip_db_rollback(struct nip_db *db);
+/* For fsck: every page and record well formed, every reference resolved.
+ * NIP_E_FORMAT naming the first problem. Reads the whole file. */
+int nip_db_check(struct nip_db *db, struct nip_error *err);
 
 /* ---- config ---------------------------------------------------------- */
+/* *value NULL when the key is unset; set with value NULL removes it. */
 int nip_db_config_get(struct nip_db *db, const char *key, char **value, struct nip_error *err);
 int nip_db_config_set(struct nip_db *db, const char *key, const char *value, struct nip_error *err);
 
@@ -43,6 +49,12 @@ int nip_db_package_put(struct nip_db *db, const uint8_t cid[NIP_SHA256_LEN], con
 /* 0 and *out set, or 0 and *out NULL when unknown. */
 int nip_db_package_get(struct nip_db *db, const uint8_t cid[NIP_SHA256_LEN],
 		       struct nip_manifest **out, struct nip_error *err);
+/* `nip owner PATH`: the package of the cell's current generation whose
+ * manifest lists path (relative as in manifests; a leading '/' is
+ * ignored). Directories shared by several packages give the first by
+ * name. 0 with *name NULL when none. */
+int nip_db_owner(struct nip_db *db, const char *cell, const char *path, char **name,
+		 char **version, struct nip_error *err);
 
 /* ---- generations ------------------------------------------------------ */
 struct nip_gen_pkg {
@@ -66,13 +78,16 @@ int nip_db_cell_ensure(struct nip_db *db, const char *cell, struct nip_error *er
 /* 0 with *number 0 when the cell has no generation yet. */
 int nip_db_current(struct nip_db *db, const char *cell, int64_t *number, struct nip_error *err);
 /* Adds generation g->number (must be one past the highest ever used in the
- * cell: numbers are never reused) with its packages. */
+ * cell: numbers are never reused) with its packages, which must have been
+ * recorded with nip_db_package_put; makes the cell if need be. g->time 0
+ * means now; g->current is ignored (see nip_db_set_current). */
 int nip_db_generation_add(struct nip_db *db, const char *cell, const struct nip_generation *g,
 			  struct nip_error *err);
 int nip_db_set_current(struct nip_db *db, const char *cell, int64_t number, struct nip_error *err);
 int nip_db_generation_get(struct nip_db *db, const char *cell, int64_t number,
 			  struct nip_generation *out, struct nip_error *err);
-/* All generations of the cell, oldest first, packages included. */
+/* All generations of the cell, oldest first, packages included; free
+ * each with nip_generation_free, then the array with free(). */
 int nip_db_generations(struct nip_db *db, const char *cell, struct nip_generation **out, size_t *n,
 		       struct nip_error *err);
 int nip_db_generation_drop(struct nip_db *db, const char *cell, int64_t number,

@@ -174,14 +174,16 @@ static int asked_to_erase(const struct nip_solver *s, const char *name)
 	return 0;
 }
 
-static int explain(Solver *solv, int nproblems, char **problems, struct nip_error *err)
+static int explain(const struct nip_solver *s, Solver *solv, int nproblems, char **problems,
+		   struct nip_error *err)
 {
 	struct nip_buf all;
 	nip_buf_init(&all, 1 << 20, "problems");
 	for (Id pr = 1; pr <= (Id)nproblems; pr++)
 		nip_buf_printf(&all, NULL, "%s\n", solver_problem2str(solv, pr));
-	nip_err(err, NIP_E_RESOLVE, "%s%s", solver_problem2str(solv, 1),
-		nproblems > 1 ? " (and more: see -v)" : "");
+	nip_err(err, NIP_E_RESOLVE, "%s%s%s", solver_problem2str(solv, 1),
+		nproblems > 1 ? " (and more: see -v)" : "",
+		s->nerase && !s->cascade ? " (nip remove --cascade also removes what depends on it)" : "");
 	if (problems && nip_buf_cstr(&all, NULL) == 0)
 		*problems = (char *)all.data;
 	else
@@ -205,7 +207,7 @@ int nip_solver_solve(struct nip_solver *s, void ***out, size_t *n, char **proble
 	solver_set_flag(solv, SOLVER_FLAG_ALLOW_UNINSTALL, s->cascade);
 	queue_init(&result);
 	if ((np = solver_solve(solv, &s->jobs)) > 0) {
-		explain(solv, np, problems, err);
+		explain(s, solv, np, problems, err);
 		goto out;
 	}
 	trans = solver_create_transaction(solv);

@@ -1,0 +1,70 @@
+/* Private to the nexfs component. */
+#ifndef NIP_NEXFS_INTERNAL_H
+#define NIP_NEXFS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nip/nexfs.h"
+
+/* Every file operation is *at() on these, so nothing is resolved twice and
+ * no name is ever joined into a path. */
+struct nip_nexfs {
+	int nexfs_fd, objects_fd, trees_fd, tmp_fd, deploy_fd;
+};
+
+/* "AB/" + 64 hex digits: the name of a tree node. */
+#define TREE_NAME_MAX (3 + 2 * NIP_SHA256_LEN + 1)
+/* A temporary name in nexfs/tmp or deploy/: prefix, NAME, 16 random hex. */
+#define TMP_NAME_MAX 280
+/* Deployment names must leave room for ".tmp-NAME-RANDOM" in NAME_MAX. */
+#define DEPLOY_NAME_MAX 200
+
+void tree_name(const uint8_t hash[NIP_SHA256_LEN], char out[TREE_NAME_MAX]);
+/* Parses the entry name inside AB/ of objects/ ("HASH.MODE", "HASH.link"),
+ * checking that HASH starts with AB. Returns 0 or -1 (not an object name). */
+int object_name_parse(const char *sub, const char *name, uint8_t hash[NIP_SHA256_LEN],
+		      uint32_t *mode, int *is_link);
+/* The same for trees/AB/HASH. */
+int tree_name_parse(const char *sub, const char *name, uint8_t hash[NIP_SHA256_LEN]);
+/* 16 random lower-case hex digits and a NUL. */
+void random_hex(char out[17]);
+
+/* A file being written in nexfs/tmp: unnamed (O_TMPFILE) when the file
+ * system allows, else under `tmpname`, which then is non-empty. */
+struct tmp_file {
+	int fd;
+	char tmpname[32];
+};
+int tmp_open(struct nip_nexfs *fs, struct tmp_file *t, struct nip_error *err);
+/* Gives the file its final name dirfd/"AB/NAME" (creating AB/ if missing)
+ * without fsync: the batched syncfs covers it. An existing name is success
+ * (the same bytes are there already). Closes t in every case. */
+int tmp_link(struct nip_nexfs *fs, struct tmp_file *t, int dirfd, const char *name,
+	     struct nip_error *err);
+void tmp_discard(struct nip_nexfs *fs, struct tmp_file *t);
+
+/* Removes dirfd/name whatever it is; a directory tree is removed without
+ * recursion (any depth, a bounded number of open descriptors), making its
+ * directories writable first since deployments are read-only. */
+int remove_tree(int dirfd, const char *name, struct nip_error *err);
+
+/* Calls fn for every entry of every two-hex-digit subdirectory of dirfd
+ * (objects/ or trees/); a non-zero return from fn stops the walk. */
+int store_walk(int dirfd, const char *what,
+	       int (*fn)(void *ctx, int subfd, const char *sub, const char *name,
+			 struct nip_error *err),
+	       void *ctx, struct nip_error *err);
+
+/* Creates files' entries under rootfd (an empty directory): directories
+ * writable while they fill, then read-only deepest first. */
+int checkout_tree(struct nip_nexfs *fs, const struct nip_file *files, size_t n, int rootfd,
+		  struct nip_error *err);
+
+/* Renames deploy/NAME to a temporary name, then removes it: a crash in
+ * between leaves a ".tmp-" entry that gc collects, never half a NAME. */
+int deploy_drop(struct nip_nexfs *fs, const char *name, struct nip_error *err);
+/* ".tmp-" entries in deploy/ are checkouts and removals cut short. */
+#define DEPLOY_TMP_PREFIX ".tmp-"
+
+#endif

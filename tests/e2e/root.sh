@@ -1,0 +1,75 @@
+#!/bin/sh
+# A root's life: trust, install with dependencies, upgrade, generations,
+# diff, rollback, remove (and --cascade), gc, fsck, ProvChain and its
+# verification, the lock. Real packages made by nip pack.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/e2e/lib.sh"
+R=$T/root
+export SOURCE_DATE_EPOCH=1700000000
+
+"$NIP" key generate me >/dev/null
+"$NIP" key generate stranger >/dev/null
+mk() { # NAME VERSION DIR [pack flags...]
+	name=$1 version=$2 dir=$3
+	shift 3
+	"$NIP" pack --key me --name "$name" --version "$version" -o "$name-$version.nip" "$@" "$dir"
+}
+mkdir -p g2/usr/lib h1/usr/bin h11/usr/bin
+printf 'greet v2\n' >g2/usr/lib/libgreet.txt
+printf '#!/bin/sh\necho hello 1.0\n' >h1/usr/bin/hello
+printf '#!/bin/sh\necho hello 1.1\n' >h11/usr/bin/hello
+chmod 755 h1/usr/bin/hello h11/usr/bin/hello
+mk libgreet 2.0-1 g2
+mk hello 1.0-1 h1 --depends 'libgreet >= 2.0'
+mk hello 1.1-1 h11 --depends 'libgreet >= 2.0'
+"$NIP" pack --key stranger --name evil --version 1 -o evil-1.nip h1
+
+expect 3 'no signer is trusted' "install before any trust: exit 3" "$NIP" --root "$R" install hello-1.0-1.nip
+check "trust add" "$NIP" --root "$R" trust add me.pub --name me
+same "trust list names it" "$("$NIP" --root "$R" trust list | cut -d' ' -f2)" "me"
+expect 3 'not by the trusted key' "an untrusted signer: exit 3" "$NIP" --root "$R" install evil-1.nip
+expect 4 'nothing provides libgreet >= 2.0 needed by hello-1.0-1' "a missing dependency: exit 4 in libsolv's words" \
+	"$NIP" --root "$R" install hello-1.0-1.nip
+same "a failed install made no generation" "$("$NIP" --root "$R" generations | wc -l)" "0"
+check "install hello and libgreet: one transaction" "$NIP" --root "$R" install hello-1.0-1.nip libgreet-2.0-1.nip
+same "the program runs from the generation" "$("$R"/cells/system/current/usr/bin/hello)" "hello 1.0"
+same "one generation" "$("$NIP" --root "$R" generations | wc -l)" "1"
+check "installing it again changes nothing" "$NIP" --root "$R" install hello-1.0-1.nip
+same "...and makes no generation" "$("$NIP" --root "$R" generations | wc -l)" "1"
+check "upgrade to hello 1.1" "$NIP" --root "$R" install hello-1.1-1.nip
+same "the new version runs" "$("$R"/cells/system/current/usr/bin/hello)" "hello 1.1"
+same "diff 1 2" "$("$NIP" --root "$R" diff 1 2)" "~ hello 1.0-1 -> 1.1-1"
+check "list --json is JSON" sh -c "'$NIP' --root '$R' list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d[\"packages\"]) == 2'"
+same "owner of usr/bin/hello" "$("$NIP" --root "$R" owner /usr/bin/hello)" "hello 1.1-1"
+check "files hello lists usr/bin/hello" sh -c "'$NIP' --root '$R' files hello | grep -qx usr/bin/hello"
+check "deployed files are read-only" test ! -w "$R/cells/system/current/usr/bin/hello" -o "$(id -u)" = 0
+check "rollback" "$NIP" --root "$R" rollback
+same "generation 1 runs again" "$("$R"/cells/system/current/usr/bin/hello)" "hello 1.0"
+same "the switch is a symlink to generation 1" "$(readlink "$R/cells/system/current")" "../../deploy/system-1"
+check "rollback 2" "$NIP" --root "$R" rollback 2
+same "generation 2 is back" "$("$R"/cells/system/current/usr/bin/hello)" "hello 1.1"
+expect 4 'requires libgreet >= 2.0.*--cascade' "remove libgreet with a dependent: exit 4" "$NIP" --root "$R" remove libgreet
+check "remove --cascade libgreet" "$NIP" --root "$R" remove --cascade libgreet
+same "nothing installed" "$("$NIP" --root "$R" list | wc -l)" "0"
+check "gc --keep 1" "$NIP" --root "$R" gc --keep 1
+same "one generation left" "$("$NIP" --root "$R" generations | wc -l)" "1"
+check "fsck is clean" "$NIP" --root "$R" fsck
+check "log verify" "$NIP" --root "$R" log verify
+check "log shows the history" sh -c "'$NIP' --root '$R' log | grep -q rollback"
+
+# The lock: a second writer waits, then gives up with exit 6.
+flock "$R/lock" sleep 3 &
+sleep 0.3
+expect 6 'locked by another nip' "a second writer: exit 6 after --lock-timeout" \
+	"$NIP" --root "$R" --lock-timeout 1 install hello-1.0-1.nip
+wait
+
+# Tampering with ProvChain is named.
+python3 - "$R/nip.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE provchain SET details = 'nothing to see' WHERE seq = 2")
+db.commit()
+PY
+expect 3 'entry 2' "an altered ProvChain entry is named: exit 3" "$NIP" --root "$R" log verify
+done_testing
