@@ -1,6 +1,7 @@
 #!/bin/sh
 # make demo: make a key, build and pack a small real program, verify it,
-# show its manifest and CID, and check the signature with minisign itself.
+# show its manifest and CID, check the signature with minisign itself; then
+# install it into a root, upgrade it, and roll back atomically.
 set -eu
 : "${NIP:?}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,16 +13,16 @@ step "nip key generate $D/me"
 "$NIP" key generate "$D/me"
 ls -l "$D/me" "$D/me.pub"
 
-step "build hello and stage it under $D/stage"
+step "build hello (static: it needs nothing from the root) and stage it under $D/stage"
 mkdir -p "$D/stage/usr/bin" "$D/stage/usr/share/doc/hello"
-cc -O2 -o "$D/stage/usr/bin/hello" "$top/userland/hello/hello.c"
+cc -static -O2 -o "$D/stage/usr/bin/hello" "$top/userland/hello/hello.c"
 cp "$top/userland/hello/hello.c" "$D/stage/usr/share/doc/hello/"
 ln -s hello "$D/stage/usr/bin/hi"
 "$D/stage/usr/bin/hello" nip
 
 step "SOURCE_DATE_EPOCH=1700000000 nip pack ... -o hello-1.0-1-x86_64.nip"
 SOURCE_DATE_EPOCH=1700000000 "$NIP" pack --key "$D/me" --name hello --version 1.0-1 \
-	--arch x86_64 --depends 'libc >= 2.36' --provides 'greeter = 1.0' \
+	--arch x86_64 --provides 'greeter = 1.0' \
 	--summary 'greets the world' --license MIT -o "$D/hello-1.0-1-x86_64.nip" "$D/stage"
 ls -l "$D/hello-1.0-1-x86_64.nip"
 
@@ -43,3 +44,27 @@ cp "$D/hello-1.0-1-x86_64.nip" "$D/bad.nip"
 size=$(stat -c %s "$D/bad.nip")
 printf '\377' | dd of="$D/bad.nip" bs=1 seek=$((size / 2)) conv=notrunc status=none
 if "$NIP" verify --key "$D/me.pub" "$D/bad.nip"; then exit 1; else echo "exit $?"; fi
+
+step "install into a root: nip --root \$R trust add me.pub; nip --root \$R install hello-1.0-1-x86_64.nip"
+R=$D/root
+"$NIP" --root "$R" trust add "$D/me.pub" --name me
+"$NIP" --root "$R" install "$D/hello-1.0-1-x86_64.nip"
+"$R/cells/system/current/usr/bin/hello" nip
+
+step "upgrade to hello 1.1 (a new generation), then roll back"
+sed 's/Hello, %s!/Hello again, %s!/' "$top/userland/hello/hello.c" >"$D/hello11.c"
+cc -static -O2 -o "$D/stage/usr/bin/hello" "$D/hello11.c"
+SOURCE_DATE_EPOCH=1700000100 "$NIP" pack --key "$D/me" --name hello --version 1.1-1 \
+	--arch x86_64 --provides 'greeter = 1.1' \
+	--summary 'greets the world' --license MIT -o "$D/hello-1.1-1-x86_64.nip" "$D/stage"
+"$NIP" --root "$R" install "$D/hello-1.1-1-x86_64.nip"
+"$R/cells/system/current/usr/bin/hello" nip
+"$NIP" --root "$R" generations
+"$NIP" --root "$R" diff 1 2
+"$NIP" --root "$R" rollback
+ls -l "$R/cells/system/current"
+"$R/cells/system/current/usr/bin/hello" nip
+
+step "ProvChain: every change, signed and hash-chained"
+"$NIP" --root "$R" log
+"$NIP" --root "$R" log verify && echo "log verified"

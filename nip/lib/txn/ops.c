@@ -52,12 +52,12 @@ static int take_result(void **handles, size_t n, struct txn_set *out, struct nip
 	return 0;
 }
 
-static int reason_of(const char *verb, char *const *names, size_t n, char *out, size_t outsz)
+/* "remove a b", "install hello-1.1-1": the generation's reason. */
+static void reason_add(char *out, size_t outsz, const char *word)
 {
-	size_t len = (size_t)snprintf(out, outsz, "%s", verb);
-	for (size_t i = 0; i < n && len < outsz; i++)
-		len += (size_t)snprintf(out + len, outsz - len, " %s", names[i]);
-	return 0;
+	size_t len = strlen(out);
+	if (len + 1 < outsz)
+		snprintf(out + len, outsz - len, "%s%s", len ? " " : "", word);
 }
 
 int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *paths, size_t n,
@@ -99,6 +99,11 @@ int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *pat
 		cand.v[i].m = pkg->manifest;
 		cand.v[i].explicit_ = 1;
 		cand.v[i].path = paths[i];
+		{
+			char nv[300];
+			snprintf(nv, sizeof nv, "%s-%s", pkg->manifest->name, pkg->manifest->version);
+			reason_add(reason, sizeof reason, nv);
+		}
 		pkg->manifest = NULL;
 		nip_package_free(pkg);
 		cand.n++;
@@ -122,9 +127,6 @@ int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *pat
 	}
 	if (nip_solver_solve(s, &result, &nres, NULL, err) < 0 || take_result(result, nres, &next, err) < 0)
 		goto out;
-	for (size_t i = 0; i < cand.n; i++)
-		reason_of(i ? "" : "install", (char *const[]){cand.v[i].m ? cand.v[i].m->name : ""}, 1,
-			  reason + strlen(reason), sizeof reason - strlen(reason));
 	rc = txn_apply(r, cell, &next, "install", reason, dry_run, res, err);
 out:
 	free(result);
@@ -165,7 +167,10 @@ int nip_txn_remove(struct nip_root *r, const char *cell, char *const *names, siz
 	}
 	if (nip_solver_solve(s, &result, &nres, NULL, err) < 0 || take_result(result, nres, &next, err) < 0)
 		goto out;
-	reason_of("remove", names, n, reason, sizeof reason);
+	reason[0] = '\0';
+	reason_add(reason, sizeof reason, "remove");
+	for (size_t i = 0; i < n; i++)
+		reason_add(reason, sizeof reason, names[i]);
 	rc = txn_apply(r, cell, &next, "remove", reason, dry_run, res, err);
 out:
 	free(result);
