@@ -38,6 +38,8 @@ static int key_cmp(const void *a, const void *b)
 static int keyset_has(const struct keyset *k, const uint8_t hash[NIP_SHA256_LEN], uint32_t tag)
 {
 	uint8_t key[NIP_SHA256_LEN + 4];
+	if (!k->n)
+		return 0;
 	memcpy(key, hash, NIP_SHA256_LEN);
 	memcpy(key + NIP_SHA256_LEN, &tag, 4);
 	return bsearch(key, k->v, k->n, sizeof *k->v, key_cmp) != NULL;
@@ -165,8 +167,10 @@ int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *
 	for (size_t j = 0; j < k.ngens; j++)
 		if (mark(r, cell, k.gens[j], &k, err) < 0)
 			goto out;
-	qsort(k.objects.v, k.objects.n, sizeof *k.objects.v, key_cmp);
-	qsort(k.trees.v, k.trees.n, sizeof *k.trees.v, key_cmp);
+	if (k.objects.n) /* qsort may not see the NULL of an empty set */
+		qsort(k.objects.v, k.objects.n, sizeof *k.objects.v, key_cmp);
+	if (k.trees.n)
+		qsort(k.trees.v, k.trees.n, sizeof *k.trees.v, key_cmp);
 	{
 		const struct nip_gc_ops ops = {keep_object, keep_tree, keep_deploy};
 		rc = nip_nexfs_gc(r->fs, &ops, &k, stats, err);
