@@ -304,6 +304,11 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	    nip_tree_store(r->fs, files, nfiles, root, err) < 0)
 		goto out;
 	txn_deploy_name(cell, gen, name, sizeof name);
+	/* A deployment under this name was left by a transaction that never
+	 * committed (generation numbers are only used once committed). */
+	if (faccessat(nip_nexfs_deploy_fd(r->fs), name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    nip_deploy_remove(r->fs, name, err) < 0)
+		goto out;
 	if (nip_deploy_checkout(r->fs, files, nfiles, name, err) < 0 || nip_nexfs_sync(r->fs, err) < 0)
 		goto out;
 	if (nip_db_begin(r->db, err) < 0)

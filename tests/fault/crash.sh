@@ -1,0 +1,93 @@
+#!/bin/sh
+# Kill (SIGKILL) and fail (EIO, ENOSPC) an upgrade at every mutating step in
+# turn, then check: the root answers, the current generation runs and is
+# old or new (never a mix), the store checks clean, ProvChain verifies, and
+# the next install finishes. The same for rollback and gc. (ostree's
+# destructive test, made exhaustive.)
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/e2e/lib.sh"
+: "${NIP_INJECT:?NIP_INJECT must name the fault injector (make builds it)}"
+if [ "${SAN:-}" = 1 ]; then
+	echo "# skipped: the injector is an LD_PRELOAD, and ASan must come first in the library list"
+	exit 77
+fi
+export SOURCE_DATE_EPOCH=1700000000
+"$NIP" key generate me >/dev/null
+mkdir -p a/usr/bin a/usr/share b/usr/bin
+printf '#!/bin/sh\necho one\n' >a/usr/bin/t
+printf '#!/bin/sh\necho two\n' >b/usr/bin/t
+chmod 755 a/usr/bin/t b/usr/bin/t
+printf 'shared\n' >a/usr/share/data
+"$NIP" pack --key me --name t --version 1 -o t1.nip a
+"$NIP" pack --key me --name t --version 2 -o t2.nip b
+"$NIP" --root R0 trust add me.pub
+"$NIP" --root R0 install t1.nip
+
+fault() { # MODE N CMD...: run CMD under the injector
+	m=$1 k=$2
+	shift 2
+	LD_PRELOAD=$NIP_INJECT NIP_FAULT_MODE=$m NIP_FAULT_N=$k "$@" >"$T/.fout" 2>"$T/.ferr"
+}
+
+# Old or new, never a mix; everything checks; the next change works.
+after() { # WHAT
+	what=$1
+	bad=""
+	out=$(R/cells/system/current/usr/bin/t 2>/dev/null) || bad="the current generation does not run"
+	[ -z "$bad" ] && ! "$NIP" --root R fsck >/dev/null 2>"$T/.err" && bad="fsck: $(cat "$T/.err")"
+	cur=$("$NIP" --root R --json generations |
+		python3 -c 'import json,sys; print([g["number"] for g in json.load(sys.stdin)["generations"] if g["current"]][0])' 2>/dev/null)
+	[ -z "$bad" ] && [ "$(readlink R/cells/system/current)" != "../../deploy/system-$cur" ] &&
+		bad="the symlink ($(readlink R/cells/system/current)) disagrees with the database ($cur)"
+	[ -z "$bad" ] && case $out in one | two) ;; *) bad="ran '$out'" ;; esac
+	[ -z "$bad" ] && ! "$NIP" --root R log verify 2>"$T/.err" && bad="log verify: $(cat "$T/.err")"
+	[ -z "$bad" ] && ! "$NIP" --root R install t2.nip 2>"$T/.err" && bad="next install: $(cat "$T/.err")"
+	[ -z "$bad" ] && [ "$(R/cells/system/current/usr/bin/t)" != two ] && bad="the next install did not take"
+	if [ -n "$bad" ]; then
+		fail "$what: $bad"
+		return 1
+	fi
+	return 0
+}
+
+# A clean run counts the mutating calls.
+rm -rf R && cp -a R0 R
+LD_PRELOAD=$NIP_INJECT NIP_FAULT_COUNT=$T/count "$NIP" --root R install t2.nip
+calls=$(sed -n 's/^calls //p' "$T/count" | tail -n 1)
+echo "# an upgrade makes $calls mutating calls"
+for mode in kill eio enospc; do
+	ok=0 k=1
+	while [ "$k" -le "$calls" ]; do
+		rm -rf R && cp -a R0 R
+		fault "$mode" "$k" "$NIP" --root R install t2.nip
+		rc=$?
+		if [ "$mode" != kill ] && [ "$rc" -ne 0 ] && [ "$(grep -c . "$T/.ferr")" -ne 1 ]; then
+			fail "$mode at call $k: not one error line"
+			sed 's/^/# /' "$T/.ferr"
+		elif after "$mode at call $k of $calls (exit $rc)"; then
+			ok=$((ok + 1))
+		fi
+		k=$((k + 1))
+	done
+	same "upgrade, $mode at each of $calls calls: old or new every time" "$ok" "$calls"
+done
+
+# Rollback and gc, killed at every step.
+rm -rf R1 && cp -a R0 R1 && "$NIP" --root R1 install t2.nip
+for op in rollback "gc --keep 1"; do
+	rm -rf R && cp -a R1 R
+	rm -f "$T/count"
+	# shellcheck disable=SC2086 # op holds its own arguments
+	LD_PRELOAD=$NIP_INJECT NIP_FAULT_COUNT=$T/count "$NIP" --root R $op
+	n=$(sed -n 's/^calls //p' "$T/count" | tail -n 1)
+	ok=0 k=1
+	while [ "$k" -le "$n" ]; do
+		rm -rf R && cp -a R1 R
+		# shellcheck disable=SC2086
+		fault kill "$k" "$NIP" --root R $op
+		after "$op killed at call $k of $n" && ok=$((ok + 1))
+		k=$((k + 1))
+	done
+	same "$op killed at each of $n calls: old or new every time" "$ok" "$n"
+done
+done_testing
