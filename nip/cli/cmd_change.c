@@ -191,7 +191,7 @@ const struct cli_cmd cli_cmd_rollback = {
 	"rollback", "make an earlier generation current, atomically",
 	"usage: nip rollback [GEN]\n"
 	"\n"
-	"Makes generation GEN (default: the newest one older than the current one)\n"
+	"Makes generation GEN (default: the one that was current before this one)\n"
 	"current with one rename; recorded in ProvChain; no tree is built.\n",
 	run_rollback,
 };
@@ -211,6 +211,7 @@ const struct cli_cmd cli_cmd_fsck = {
 	"fsck", "check every object and tree against its hash",
 	"usage: nip fsck [--repair]\n"
 	"\n"
-	"  --repair    remove bad objects and trees (reinstall to restore them)\n",
+	"  --repair    remove bad objects and trees (installing the package file\n"
+	"              again restores them, in a new generation)\n",
 	run_fsck,
 };

@@ -46,8 +46,25 @@ check "deployed files are read-only" test ! -w "$R/cells/system/current/usr/bin/
 check "rollback" "$NIP" --root "$R" rollback
 same "generation 1 runs again" "$("$R"/cells/system/current/usr/bin/hello)" "hello 1.0"
 same "the switch is a symlink to generation 1" "$(readlink "$R/cells/system/current")" "../../deploy/system-1"
-check "rollback 2" "$NIP" --root "$R" rollback 2
+check "a bare rollback again goes back to 2, like cd -" "$NIP" --root "$R" rollback
 same "generation 2 is back" "$("$R"/cells/system/current/usr/bin/hello)" "hello 1.1"
+
+# A corrupted object: fsck names it, --repair removes it, installing the
+# package file again restores it.
+obj=$(find "$R/nexfs/objects" -name '*.0755' | head -n 1)
+chmod u+w "$obj" && printf 'evil\n' >"$obj"
+expect 3 'bad objects' "fsck finds a corrupted object: exit 3" "$NIP" --root "$R" fsck
+check "fsck --repair" "$NIP" --root "$R" fsck --repair
+check "installing the package again restores it" "$NIP" --root "$R" install hello-1.1-1.nip
+same "and it runs" "$("$R"/cells/system/current/usr/bin/hello)" "hello 1.1"
+check "fsck is clean again" "$NIP" --root "$R" fsck
+
+# Another cell's files survive this cell's automatic gc.
+check "install into cell other" "$NIP" --root "$R" --cell other install hello-1.0-1.nip libgreet-2.0-1.nip
+check "upgrade in system (runs gc)" "$NIP" --root "$R" install hello-1.0-1.nip
+check "gc --keep 1 in system" "$NIP" --root "$R" gc --keep 1
+same "cell other still runs" "$("$R"/cells/other/current/usr/bin/hello)" "hello 1.0"
+check "fsck clean with two cells" "$NIP" --root "$R" fsck
 expect 4 'requires libgreet >= 2.0.*--cascade' "remove libgreet with a dependent: exit 4" "$NIP" --root "$R" remove libgreet
 check "remove --cascade libgreet" "$NIP" --root "$R" remove --cascade libgreet
 same "nothing installed" "$("$NIP" --root "$R" list | wc -l)" "0"

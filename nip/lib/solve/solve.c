@@ -212,7 +212,7 @@ int nip_solver_solve(struct nip_solver *s, void ***out, size_t *n, char **proble
 	}
 	trans = solver_create_transaction(solv);
 	/* Without --cascade, removing one package never takes others along. */
-	if (!s->cascade) {
+	if (s->nerase && !s->cascade) {
 		Solvable *sv;
 		Id p;
 		FOR_REPO_SOLVABLES(s->installed, p, sv)

@@ -130,6 +130,16 @@ static int stored(struct nip_root *r, const struct nip_manifest *m)
 	return 1;
 }
 
+/* After fsck --repair removed bad objects, installing the same package
+ * file again re-imports them into a fresh generation. */
+static int repairs(struct nip_root *r, const struct txn_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].path && !stored(r, set->v[i].m))
+			return 1;
+	return 0;
+}
+
 /* ---- compose: the union of the packages' files ----------------------- */
 
 struct owned {
@@ -238,12 +248,15 @@ static int record(struct nip_root *r, const char *cell, const struct txn_set *se
 		  const uint8_t root[NIP_SHA256_LEN], const char *event, const char *reason,
 		  struct nip_error *err)
 {
+	int64_t old_current;
 	struct nip_generation g = {.number = gen, .time = (int64_t)time(NULL), .reason = (char *)reason, .current = 1};
 	struct nip_buf subject;
 	int rc = -1;
 
 	nip_buf_init(&subject, 1 << 20, "log subject");
 	memcpy(g.root, root, NIP_SHA256_LEN);
+	if (nip_db_current(r->db, cell, &old_current, err) < 0)
+		return -1;
 	if (!(g.pkgs = calloc(set->n + 1, sizeof *g.pkgs)))
 		return nip_err(err, NIP_E_NOMEM, "out of memory");
 	g.npkgs = set->n;
@@ -271,7 +284,7 @@ static int record(struct nip_root *r, const char *cell, const struct txn_set *se
 		rc = -1;
 	}
 	if (nip_buf_cstr(&subject, err) < 0 || nip_db_generation_add(r->db, cell, &g, err) < 0 ||
-	    nip_db_set_current(r->db, cell, gen, err) < 0 ||
+	    txn_set_previous(r, cell, old_current, err) < 0 || nip_db_set_current(r->db, cell, gen, err) < 0 ||
 	    nip_provchain_append(r->db, &r->node, event, (char *)subject.data, reason, err) < 0)
 		goto out;
 	rc = 0;
@@ -296,7 +309,7 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	memset(res, 0, sizeof *res);
 	if (txn_current_set(r, cell, &old, err) < 0)
 		return -1;
-	if (same_set(&old, set)) {
+	if (same_set(&old, set) && !repairs(r, set)) {
 		rc = 0; /* nothing to do, and no generation for it */
 		goto out;
 	}

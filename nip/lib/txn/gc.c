@@ -2,9 +2,12 @@
  * current one), then everything in the store that no kept generation uses.
  * The rows go first, in one logged transaction; files are removed after
  * the COMMIT, so a kill in between leaves only more garbage. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "txn_internal.h"
 
@@ -115,6 +118,36 @@ out:
 	return rc;
 }
 
+/* Every generation of every other cell is kept whole: only the cell acted
+ * on loses generations, and the store is shared by all. */
+static int mark_other_cells(struct nip_root *r, const char *cell, struct keep *k, struct nip_error *err)
+{
+	int fd = openat(r->fd, "cells", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return nip_err(err, NIP_E_IO, "%s/cells: cannot list the cells", r->path);
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		struct nip_generation *gens = NULL;
+		size_t n = 0;
+		if (e->d_name[0] == '.' || strcmp(e->d_name, cell) == 0)
+			continue;
+		rc = nip_db_generations(r->db, e->d_name, &gens, &n, err);
+		for (size_t i = 0; i < n; i++) {
+			if (rc == 0)
+				rc = mark(r, e->d_name, gens[i].number, k, err);
+			nip_generation_free(&gens[i]);
+		}
+		free(gens);
+	}
+	closedir(d);
+	return rc;
+}
+
 int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *stats,
 	   struct nip_error *err)
 {
@@ -167,6 +200,8 @@ int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *
 	for (size_t j = 0; j < k.ngens; j++)
 		if (mark(r, cell, k.gens[j], &k, err) < 0)
 			goto out;
+	if (mark_other_cells(r, cell, &k, err) < 0)
+		goto out;
 	if (k.objects.n) /* qsort may not see the NULL of an empty set */
 		qsort(k.objects.v, k.objects.n, sizeof *k.objects.v, key_cmp);
 	if (k.trees.n)

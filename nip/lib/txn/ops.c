@@ -119,6 +119,7 @@ int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *pat
 			;
 		if (j < cur.n) {
 			cur.v[j].explicit_ = 1; /* installed already: now asked for by name */
+			cur.v[j].path = paths[i]; /* to re-import what fsck --repair removed */
 			continue;
 		}
 		if (nip_solver_add(s, cand.v[i].m, 0, &cand.v[i], err) < 0 ||
@@ -203,6 +204,8 @@ int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t 
 
 	if (nip_db_current(r->db, cell, &cur, err) < 0 || nip_db_generations(r->db, cell, &gens, &n, err) < 0)
 		return -1;
+	if (want == 0 && txn_previous(r, cell, &want, err) < 0)
+		goto out;
 	/* Oldest first: for the default, the last one below the current wins. */
 	for (size_t i = 0; i < n; i++)
 		if (want == 0 ? gens[i].number < cur : gens[i].number == want) {
@@ -224,7 +227,7 @@ int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t 
 	snprintf(details, sizeof details, "rollback to %lld", (long long)gen);
 	if (nip_db_begin(r->db, err) < 0)
 		goto out;
-	if (nip_db_set_current(r->db, cell, gen, err) < 0) {
+	if (txn_set_previous(r, cell, cur, err) < 0 || nip_db_set_current(r->db, cell, gen, err) < 0) {
 		nip_db_rollback(r->db);
 		goto out;
 	}

@@ -131,3 +131,28 @@ int txn_anchor_load(struct nip_root *r, struct nip_provchain_anchor *a, int *hav
 	nip_buf_free(&b);
 	return 0;
 }
+
+/* The generation that was current before the current one, so that a bare
+ * `nip rollback` goes back and forth like `cd -`; kept in config, written
+ * in the transaction that switches. */
+int txn_set_previous(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err)
+{
+	char key[160], val[32];
+	if (!gen)
+		return 0;
+	snprintf(key, sizeof key, "previous.%s", cell);
+	snprintf(val, sizeof val, "%lld", (long long)gen);
+	return nip_db_config_set(r->db, key, val, err);
+}
+
+int txn_previous(struct nip_root *r, const char *cell, int64_t *gen, struct nip_error *err)
+{
+	char key[160], *val = NULL;
+	int64_t g;
+	snprintf(key, sizeof key, "previous.%s", cell);
+	if (nip_db_config_get(r->db, key, &val, err) < 0)
+		return -1;
+	*gen = val && nip_parse_i64(val, 1, INT64_MAX, &g) == 0 ? g : 0;
+	free(val);
+	return 0;
+}

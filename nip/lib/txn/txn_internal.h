@@ -41,6 +41,9 @@ int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_err
 int txn_anchor_save(struct nip_root *r, struct nip_error *err);
 int txn_anchor_load(struct nip_root *r, struct nip_provchain_anchor *a, int *have, struct nip_error *err);
 int txn_reconcile(struct nip_root *r, struct nip_error *err);
+/* config "previous.CELL": what a bare rollback goes back to. */
+int txn_set_previous(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err);
+int txn_previous(struct nip_root *r, const char *cell, int64_t *gen, struct nip_error *err);
 /* Trusted signers of local files. */
 int txn_trusted_keys(struct nip_root *r, struct nip_pubkey **keys, size_t *n, struct nip_error *err);
 int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *stats,
