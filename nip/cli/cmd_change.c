@@ -25,8 +25,8 @@ static void report(const struct cli_opts *o, const char *verb, const struct nip_
 
 static int run_install(const struct cli_opts *o, int argc, char **argv)
 {
-	int dry = 0, offline = 0, status = 0, first;
-	const struct cli_flag flags[] = {{"--dry-run", &dry}, {"--offline", &offline}, {NULL, NULL}};
+	int dry = 0, status = 0, first;
+	const struct cli_flag flags[] = {{"--dry-run", &dry}, {NULL, NULL}};
 	struct nip_txn_result res;
 	struct nip_root *r = NULL;
 	struct nip_error err;
@@ -115,7 +115,7 @@ static int run_gc(const struct cli_opts *o, int argc, char **argv)
 		printf("{\"objects\":%llu,\"trees\":%llu,\"deployments\":%llu,\"bytes\":%llu}\n",
 		       (unsigned long long)st.objects, (unsigned long long)st.trees,
 		       (unsigned long long)st.deployments, (unsigned long long)st.bytes);
-	else
+	else if (!o->quiet)
 		printf("freed %llu bytes: %llu objects, %llu trees, %llu deployments\n",
 		       (unsigned long long)st.bytes, (unsigned long long)st.objects,
 		       (unsigned long long)st.trees, (unsigned long long)st.deployments);
@@ -173,8 +173,7 @@ const struct cli_cmd cli_cmd_install = {
 	"transaction, checking signatures (nip trust), dependencies and conflicts\n"
 	"(libsolv) first. A transaction that changes nothing makes no generation.\n"
 	"\n"
-	"  --dry-run   resolve and report, change nothing\n"
-	"  --offline   use only what is at hand (the cache)\n",
+	"  --dry-run   resolve and report, change nothing\n",
 	run_install,
 };
 
