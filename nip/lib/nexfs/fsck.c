@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "nip/limits.h"
 
 #define READ_CHUNK (256u << 10)
 
@@ -90,22 +91,49 @@ out:
 	return rc;
 }
 
+/* A symlink object: a symlink whose target text hashes to its name. */
+static int check_link(int subfd, const char *name, const uint8_t want[NIP_SHA256_LEN], char *why,
+		      size_t whylen, struct nip_error *err)
+{
+	char target[NIP_PATH_MAX + 1], hex[NIP_SHA256_HEX];
+	uint8_t got[NIP_SHA256_LEN];
+	struct stat st;
+	ssize_t n;
+
+	why[0] = '\0';
+	if (fstatat(subfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "fsck: object %s", name);
+	if (!S_ISLNK(st.st_mode)) {
+		snprintf(why, whylen, "not a symlink");
+		return 0;
+	}
+	if ((n = readlinkat(subfd, name, target, sizeof target)) < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "fsck: object %s: readlink", name);
+	nip_sha256(target, (size_t)n, got);
+	if (memcmp(got, want, NIP_SHA256_LEN) != 0) {
+		nip_hex(got, NIP_SHA256_LEN, hex);
+		snprintf(why, whylen, "target's SHA-256 is %s", hex);
+	}
+	return 0;
+}
+
 static int check_object(void *ctx, int subfd, const char *sub, const char *name,
 			struct nip_error *err)
 {
 	struct fsck *k = ctx;
 	uint8_t hash[NIP_SHA256_LEN];
 	uint32_t mode;
-	int is_link;
+	int is_link, rc;
 	char why[128];
 
 	k->st.objects++;
 	if (object_name_parse(sub, name, hash, &mode, &is_link) < 0)
 		return report(k, subfd, "object", sub, name, "not an object name", err);
-	/* Objects are read-only with the rest of the named mode; a link's
-	 * text has no meaningful mode. */
-	if (check_entry(k, subfd, "object", name, hash, is_link ? -1 : (long)(mode & ~0222u), why,
-			sizeof why, err) < 0)
+	/* Objects are read-only with the rest of the named mode. */
+	rc = is_link ? check_link(subfd, name, hash, why, sizeof why, err)
+		     : check_entry(k, subfd, "object", name, hash, (long)(mode & ~0222u), why,
+				   sizeof why, err);
+	if (rc < 0)
 		return -1;
 	return why[0] ? report(k, subfd, "object", sub, name, why, err) : 0;
 }

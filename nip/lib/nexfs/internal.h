@@ -43,6 +43,16 @@ int tmp_open(struct nip_nexfs *fs, struct tmp_file *t, struct nip_error *err);
 int tmp_link(struct nip_nexfs *fs, struct tmp_file *t, int dirfd, const char *name,
 	     struct nip_error *err);
 void tmp_discard(struct nip_nexfs *fs, struct tmp_file *t);
+/* mkdir dirfd/AB for the name "AB/...": the 256 subdirectories are made
+ * on first use. 0, or -1 with errno set. */
+int make_sub(int dirfd, const char *name);
+
+/* A symlink object is a symlink: objects/AB/HASH.link -> TARGET. Made by
+ * one symlinkat (whole at once: no temporary); an existing one is success.
+ * Checkouts hard-link it, as they do files, so a deployment's symlinks
+ * cost no inode of their own. */
+int link_object_make(struct nip_nexfs *fs, const char *target, const char *name,
+		     struct nip_error *err);
 
 /* Removes dirfd/name whatever it is; a directory tree is removed without
  * recursion (any depth, a bounded number of open descriptors), making its

@@ -21,7 +21,9 @@ int nip_object_has(struct nip_nexfs *fs, const uint8_t hash[NIP_SHA256_LEN], uin
 	char name[NIP_OBJECT_NAME_MAX];
 	struct stat st;
 	nip_object_name(hash, mode, is_link, name);
-	return fstatat(fs->objects_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+	if (fstatat(fs->objects_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return is_link ? S_ISLNK(st.st_mode) : S_ISREG(st.st_mode);
 }
 
 int nip_object_begin(struct nip_nexfs *fs, struct nip_object_writer **out, struct nip_error *err)
@@ -51,18 +53,17 @@ void nip_object_abort(struct nip_object_writer *w)
 	free(w);
 }
 
-static int commit_as(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256_LEN], uint32_t mode,
-		     int is_link, struct nip_error *err)
+int nip_object_commit(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256_LEN],
+		      uint32_t mode, struct nip_error *err)
 {
 	char name[NIP_OBJECT_NAME_MAX];
+	int rc;
+
+	nip_object_name(hash, mode, 0, name);
 	/* Read-only, so that no deployment can change what every other
 	 * generation shares; the chmod comes after the writes because a
 	 * write clears setuid and setgid. */
-	mode_t m = is_link ? 0444 : (mode_t)(mode & 07777 & ~0222u);
-	int rc;
-
-	nip_object_name(hash, mode, is_link, name);
-	if (fchmod(w->t.fd, m) < 0) {
+	if (fchmod(w->t.fd, (mode_t)(mode & 07777 & ~0222u)) < 0) {
 		rc = nip_err_sys(err, NIP_E_IO, errno, "nexfs/objects/%s: chmod", name);
 		nip_object_abort(w);
 		return rc;
@@ -72,26 +73,28 @@ static int commit_as(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256_
 	return rc;
 }
 
-int nip_object_commit(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256_LEN],
-		      uint32_t mode, struct nip_error *err)
+int link_object_make(struct nip_nexfs *fs, const char *target, const char *name,
+		     struct nip_error *err)
 {
-	return commit_as(w, hash, mode, 0, err);
+	for (int attempt = 0;; attempt++) {
+		if (symlinkat(target, fs->objects_fd, name) == 0 || errno == EEXIST)
+			return 0;
+		if (errno != ENOENT || attempt)
+			return nip_err_sys(err, NIP_E_IO, errno, "nexfs/objects/%s: symlink", name);
+		if (make_sub(fs->objects_fd, name) < 0)
+			return nip_err_sys(err, NIP_E_IO, errno, "nexfs/objects/%.2s: mkdir", name);
+	}
 }
 
 int nip_object_put_link(struct nip_nexfs *fs, const char *target, struct nip_error *err)
 {
-	struct nip_object_writer *w;
+	char name[NIP_OBJECT_NAME_MAX];
 	uint8_t hash[NIP_SHA256_LEN];
-	size_t len = strlen(target);
 
-	nip_sha256(target, len, hash);
-	if (nip_object_has(fs, hash, 0, 1))
-		return 0;
-	if (nip_object_begin(fs, &w, err) < 0)
-		return -1;
-	if (nip_object_write(w, target, len, err) < 0) {
-		nip_object_abort(w);
-		return -1;
-	}
-	return commit_as(w, hash, 0, 1, err);
+	/* Linux has no empty symlink; the manifest refuses one too. */
+	if (!*target)
+		return nip_err(err, NIP_E_FORMAT, "symlink object: empty target");
+	nip_sha256(target, strlen(target), hash);
+	nip_object_name(hash, 0, 1, name);
+	return link_object_make(fs, target, name, err);
 }

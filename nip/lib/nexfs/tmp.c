@@ -62,11 +62,16 @@ static int link_once(struct nip_nexfs *fs, const struct tmp_file *t, int dirfd, 
 	return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
 }
 
+int make_sub(int dirfd, const char *name)
+{
+	char sub[3] = {name[0], name[1], '\0'};
+	return mkdirat(dirfd, sub, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
 int tmp_link(struct nip_nexfs *fs, struct tmp_file *t, int dirfd, const char *name,
 	     struct nip_error *err)
 {
 	const char *what = dirfd == fs->objects_fd ? "nexfs/objects" : "nexfs/trees";
-	char sub[3] = {name[0], name[1], '\0'};
 	int rc = -1;
 
 	for (int attempt = 0;; attempt++) {
@@ -79,8 +84,8 @@ int tmp_link(struct nip_nexfs *fs, struct tmp_file *t, int dirfd, const char *na
 			break;
 		}
 		/* First file under this AB/: make the directory and retry. */
-		if (mkdirat(dirfd, sub, 0755) < 0 && errno != EEXIST) {
-			nip_err_sys(err, NIP_E_IO, errno, "%s/%s: mkdir", what, sub);
+		if (make_sub(dirfd, name) < 0) {
+			nip_err_sys(err, NIP_E_IO, errno, "%s/%.2s: mkdir", what, name);
 			break;
 		}
 	}

@@ -90,6 +90,16 @@ static void test_checkout(void)
 
 	CU_ASSERT_EQUAL(readlinkat(t.rootfd, "deploy/gen1/bin/t", buf, sizeof buf), 4);
 	CU_ASSERT_EQUAL(memcmp(buf, "tool", 4), 0);
+	/* Symlinks too are links to an object, made on first checkout. */
+	{
+		uint8_t h[NIP_SHA256_LEN];
+		nip_sha256("tool", 4, h);
+		object_path(h, 0, 1, path);
+		stat_at(t.rootfd, path, &obj);
+		stat_at(t.rootfd, "deploy/gen1/bin/t", &st);
+		CU_ASSERT(S_ISLNK(obj.st_mode));
+		CU_ASSERT_EQUAL(st.st_ino, obj.st_ino);
+	}
 	stat_at(t.rootfd, "deploy/gen1/etc/fifo", &st);
 	CU_ASSERT(S_ISFIFO(st.st_mode));
 	CU_ASSERT_EQUAL(st.st_mode & 07777, 0644);
@@ -99,6 +109,9 @@ static void test_checkout(void)
 	stat_at(t.rootfd, "deploy/gen1/etc/tool.conf", &st);
 	stat_at(t.rootfd, "deploy/gen2/etc/tool.conf", &st2);
 	CU_ASSERT_EQUAL(st.st_ino, st2.st_ino);
+	CU_ASSERT_EQUAL(st2.st_nlink, 3);
+	stat_at(t.rootfd, "deploy/gen2/bin/t", &st2);
+	CU_ASSERT(S_ISLNK(st2.st_mode));
 	CU_ASSERT_EQUAL(st2.st_nlink, 3);
 	CU_ASSERT_EQUAL(count_entries(t.rootfd, "deploy"), 2);
 	tstore_close(&t);

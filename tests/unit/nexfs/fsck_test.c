@@ -147,5 +147,42 @@ static void test_mode_and_strays(void)
 	tstore_close(&t);
 }
 
+/* A symlink object pointing elsewhere, and a file posing as one. */
+static void test_link_objects(void)
+{
+	struct tstore t;
+	struct nip_error err;
+	struct nip_fsck_stats st;
+	struct report r = {0};
+	uint8_t root[NIP_SHA256_LEN], tool[NIP_SHA256_LEN], h[NIP_SHA256_LEN];
+	char path[128], other[128], path2[32];
+	int fd;
+
+	tstore_open(&t);
+	fill(&t, root, tool);
+	nip_sha256("tool", 4, h);
+	object_path(h, 0, 1, path);
+	CU_ASSERT_EQUAL_FATAL(unlinkat(t.rootfd, path, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(symlinkat("/etc/shadow", t.rootfd, path), 0);
+	nip_sha256("other", 5, h);
+	object_path(h, 0, 1, other);
+	snprintf(path2, sizeof path2, "%.16s", other);
+	mkdirat(t.rootfd, path2, 0755);
+	fd = openat(t.rootfd, other, O_CREAT | O_WRONLY, 0444);
+	CU_ASSERT_EQUAL(write(fd, "other", 5), 5);
+	close(fd);
+
+	CU_ASSERT_EQUAL_FATAL(nip_nexfs_fsck(t.fs, 1, on_bad, &r, &st, &err), 0);
+	CU_ASSERT_EQUAL(st.bad, 2);
+	CU_ASSERT_EQUAL_FATAL(r.n, 2);
+	for (int i = 0; i < 2; i++) {
+		const char *want = strstr(other, r.name[i]) ? "not a symlink" : "target's SHA-256";
+		CU_ASSERT_PTR_NOT_NULL(strstr(r.why[i], want));
+	}
+	CU_ASSERT(!exists_at(t.rootfd, path));
+	CU_ASSERT(!exists_at(t.rootfd, other));
+	tstore_close(&t);
+}
+
 NIP_UNIT_SUITE("nexfs/fsck", NIP_TEST(test_clean), NIP_TEST(test_corruption_found_and_repaired),
-	       NIP_TEST(test_mode_and_strays))
+	       NIP_TEST(test_mode_and_strays), NIP_TEST(test_link_objects))

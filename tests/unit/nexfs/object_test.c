@@ -158,6 +158,7 @@ static void test_abort_and_empty(void)
 	tstore_close(&t);
 }
 
+/* A symlink object is a symlink to the text, so checkouts can link it. */
 static void test_put_link(void)
 {
 	struct tstore t;
@@ -165,23 +166,23 @@ static void test_put_link(void)
 	uint8_t h[NIP_SHA256_LEN];
 	char path[128], buf[64];
 	struct stat a, b;
-	int fd;
 
 	tstore_open(&t);
 	CU_ASSERT_EQUAL(nip_object_put_link(t.fs, "../lib/libgreet.so.2", &err), 0);
 	nip_sha256("../lib/libgreet.so.2", 20, h);
 	CU_ASSERT_EQUAL(nip_object_has(t.fs, h, 0, 1), 1);
+	CU_ASSERT_EQUAL(nip_object_has(t.fs, h, 0644, 0), 0);
 	object_path(h, 0, 1, path);
 	CU_ASSERT_EQUAL_FATAL(fstatat(t.rootfd, path, &a, AT_SYMLINK_NOFOLLOW), 0);
-	CU_ASSERT(S_ISREG(a.st_mode));
-	CU_ASSERT_EQUAL(a.st_mode & 0222, 0);
-	fd = openat(t.rootfd, path, O_RDONLY);
-	CU_ASSERT_EQUAL(read(fd, buf, sizeof buf), 20);
+	CU_ASSERT(S_ISLNK(a.st_mode));
+	CU_ASSERT_EQUAL(readlinkat(t.rootfd, path, buf, sizeof buf), 20);
 	CU_ASSERT_EQUAL(memcmp(buf, "../lib/libgreet.so.2", 20), 0);
-	close(fd);
 	CU_ASSERT_EQUAL(nip_object_put_link(t.fs, "../lib/libgreet.so.2", &err), 0);
 	CU_ASSERT_EQUAL_FATAL(fstatat(t.rootfd, path, &b, AT_SYMLINK_NOFOLLOW), 0);
 	CU_ASSERT_EQUAL(a.st_ino, b.st_ino);
+	CU_ASSERT_EQUAL(nip_object_put_link(t.fs, "", &err), -1);
+	CU_ASSERT_ERR(err, NIP_E_FORMAT, "empty target");
+	CU_ASSERT_EQUAL(count_entries(t.rootfd, "nexfs/tmp"), 0);
 	tstore_close(&t);
 }
 
