@@ -1,7 +1,8 @@
 /* nexfs: the content-addressed store under a nip root.
  *
  *   ROOT/nexfs/objects/AB/HASH.MODE   file contents with their mode, by
- *                                     SHA-256; symlink text as HASH.link
+ *                                     SHA-256; symlinks as HASH.link, a
+ *                                     symlink to the target text
  *   ROOT/nexfs/trees/AB/HASH          directory nodes of the Merkle DAG,
  *                                     encoded as package.h's payload root
  *   ROOT/nexfs/tmp/                   objects being written
@@ -59,7 +60,9 @@ int nip_tree_store(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
 		   uint8_t root[NIP_SHA256_LEN], struct nip_error *err);
 
 /* Checks out `files` as deploy/NAME with hard links to the objects
- * (symlinks and directories created, FIFOs with mkfifo), then makes the
+ * (symlinks hard-linked from their .link objects, which are made on demand:
+ * a fresh symlink per entry costs an inode each, twice cp -al's time;
+ * directories created, FIFOs with mkfifo), then makes the
  * directories read-only. Built under a temporary name and renamed into
  * place, so deploy/NAME is whole or absent. Every object must exist. */
 int nip_deploy_checkout(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
