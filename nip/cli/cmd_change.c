@@ -8,9 +8,14 @@
 
 static void report(const struct cli_opts *o, const char *verb, const struct nip_txn_result *res, int dry)
 {
+	if (res->nipnew)
+		fprintf(stderr, "nip: warning: %zu configuration file%s kept local changes; the new default%s beside %s (%s)\n",
+			res->nipnew, res->nipnew > 1 ? "s" : "", res->nipnew > 1 ? "s are" : " is",
+			res->nipnew > 1 ? "them" : "it", res->first_nipnew);
 	if (o->json) {
-		printf("{\"generation\":%lld,\"added\":%zu,\"removed\":%zu,\"changed\":%zu,\"dry_run\":%s}\n",
-		       (long long)res->generation, res->added, res->removed, res->changed, dry ? "true" : "false");
+		printf("{\"generation\":%lld,\"added\":%zu,\"removed\":%zu,\"changed\":%zu,\"nipnew\":%zu,\"dry_run\":%s}\n",
+		       (long long)res->generation, res->added, res->removed, res->changed, res->nipnew,
+		       dry ? "true" : "false");
 		return;
 	}
 	if (dry)

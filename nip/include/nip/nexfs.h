@@ -48,6 +48,9 @@ int nip_object_write(struct nip_object_writer *w, const void *p, size_t n, struc
 int nip_object_commit(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256_LEN],
 		      uint32_t mode, struct nip_error *err);
 void nip_object_abort(struct nip_object_writer *w);
+/* A stored file's content, read-only. */
+int nip_object_open(struct nip_nexfs *fs, const uint8_t hash[NIP_SHA256_LEN], uint32_t mode,
+		    struct nip_error *err);
 /* A symlink's target as an object (hash = SHA-256 of the text). */
 int nip_object_put_link(struct nip_nexfs *fs, const char *target, struct nip_error *err);
 

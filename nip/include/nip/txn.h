@@ -38,6 +38,11 @@ void nip_root_close(struct nip_root *r);
 struct nip_txn_result {
 	int64_t generation; /* the new current generation, 0 if nothing changed */
 	size_t added, removed, changed;
+	/* Configuration files whose local change (in ROOT/cells/CELL/state)
+	 * was kept while the package's default changed too: the new default
+	 * was written beside it as FILE.nipnew. The first is named. */
+	size_t nipnew;
+	char first_nipnew[256];
 };
 
 /* install FILE.nip...: one transaction, exactly those versions (up or down),

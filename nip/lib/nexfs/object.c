@@ -98,3 +98,15 @@ int nip_object_put_link(struct nip_nexfs *fs, const char *target, struct nip_err
 	nip_object_name(hash, 0, 1, name);
 	return link_object_make(fs, target, name, err);
 }
+
+int nip_object_open(struct nip_nexfs *fs, const uint8_t hash[NIP_SHA256_LEN], uint32_t mode,
+		    struct nip_error *err)
+{
+	char name[NIP_OBJECT_NAME_MAX];
+	int fd;
+	nip_object_name(hash, mode, 0, name);
+	fd = openat(fs->objects_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "object %s", name);
+	return fd;
+}

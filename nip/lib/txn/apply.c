@@ -299,8 +299,8 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 {
 	struct txn_set old = {0};
 	struct nip_pubkey *keys = NULL;
-	struct nip_file *files = NULL;
-	size_t nkeys = 0, nfiles = 0;
+	struct nip_file *files = NULL, *oldfiles = NULL;
+	size_t nkeys = 0, nfiles = 0, noldfiles = 0;
 	uint8_t root[NIP_SHA256_LEN];
 	char name[128];
 	int64_t gen;
@@ -325,6 +325,9 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 			if (import(r, &set->v[i], keys, nkeys, err) < 0)
 				goto out;
 		}
+	if (txn_compose(&old, &oldfiles, &noldfiles, err) < 0 ||
+	    txn_merge_etc(r, cell, oldfiles, noldfiles, files, nfiles, res, err) < 0)
+		goto out;
 	if ((gen = nip_db_generation_next(r->db, cell, err)) < 0 ||
 	    nip_tree_store(r->fs, files, nfiles, root, err) < 0)
 		goto out;
@@ -351,6 +354,7 @@ out:
 	if (began)
 		nip_db_rollback(r->db);
 	free(files);
+	free(oldfiles);
 	free(keys);
 	txn_set_free(&old);
 	return rc;

@@ -28,6 +28,13 @@ static int cell_dir(struct nip_root *r, const char *cell, struct nip_error *err)
 	}
 	fd = openat(cells, cell, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	close(cells);
+	/* The cell's own writable state (local /etc changes and the like)
+	 * survives every upgrade and rollback. */
+	if (fd >= 0 && mkdirat(fd, "state", 0755) < 0 && errno != EEXIST) {
+		int e = errno;
+		close(fd);
+		return nip_err_sys(err, NIP_E_IO, e, "%s/cells/%s/state", r->path, cell);
+	}
 	if (fd < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "%s/cells/%s", r->path, cell);
 	return fd;

@@ -46,6 +46,9 @@ int txn_set_previous(struct nip_root *r, const char *cell, int64_t gen, struct n
 int txn_previous(struct nip_root *r, const char *cell, int64_t *gen, struct nip_error *err);
 /* Trusted signers of local files. */
 int txn_trusted_keys(struct nip_root *r, struct nip_pubkey **keys, size_t *n, struct nip_error *err);
+/* etc.c: three-way merge of the cell's local configuration. */
+int txn_merge_etc(struct nip_root *r, const char *cell, const struct nip_file *oldf, size_t nold,
+		  const struct nip_file *newf, size_t nnew, struct nip_txn_result *res, struct nip_error *err);
 int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *stats,
 	   struct nip_error *err);
 
