@@ -78,16 +78,16 @@ for op in rollback "gc --keep 1"; do
 	rm -rf R && cp -a R1 R
 	rm -f "$T/count"
 	# shellcheck disable=SC2086 # op holds its own arguments
-	LD_PRELOAD=$NIP_INJECT NIP_FAULT_COUNT=$T/count "$NIP" --root R $op
-	n=$(sed -n 's/^calls //p' "$T/count" | tail -n 1)
+	LD_PRELOAD=$NIP_INJECT NIP_FAULT_COUNT=$T/count "$NIP" --root R $op >/dev/null
+	ncalls=$(sed -n 's/^calls //p' "$T/count" | tail -n 1)
 	ok=0 k=1
-	while [ "$k" -le "$n" ]; do
+	while [ "$k" -le "$ncalls" ]; do
 		rm -rf R && cp -a R1 R
 		# shellcheck disable=SC2086
 		fault kill "$k" "$NIP" --root R $op
-		after "$op killed at call $k of $n" && ok=$((ok + 1))
+		after "$op killed at call $k of $ncalls" && ok=$((ok + 1))
 		k=$((k + 1))
 	done
-	same "$op killed at each of $n calls: old or new every time" "$ok" "$n"
+	same "$op killed at each of $ncalls calls: old or new every time" "$ok" "$ncalls"
 done
 done_testing

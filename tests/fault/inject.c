@@ -65,16 +65,20 @@ static int writes(int flags)
 	return (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
+/* open's optional third argument, read only when the flags promise it. */
+#define OPEN_MODE(mode, flags)                                  \
+	do {                                                    \
+		va_list ap;                                     \
+		va_start(ap, flags);                            \
+		mode = (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0; \
+		va_end(ap);                                     \
+	} while (0)
+
 int open(const char *path, int flags, ...)
 {
 	REAL(open, int, const char *, int, mode_t);
-	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	mode_t mode;
+	OPEN_MODE(mode, flags);
 	if (writes(flags) && strike())
 		return -1;
 	return real_open(path, flags, mode);
@@ -85,13 +89,8 @@ int open64(const char *path, int flags, ...) __attribute__((alias("open")));
 int openat(int dirfd, const char *path, int flags, ...)
 {
 	REAL(openat, int, int, const char *, int, mode_t);
-	mode_t mode = 0;
-	if (flags & (O_CREAT | O_TMPFILE)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	mode_t mode;
+	OPEN_MODE(mode, flags);
 	if (writes(flags) && strike())
 		return -1;
 	return real_openat(dirfd, path, flags, mode);
