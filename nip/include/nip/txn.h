@@ -52,8 +52,9 @@ int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *pat
 /* remove NAME...: refuses to take dependents along unless cascade. */
 int nip_txn_remove(struct nip_root *r, const char *cell, char *const *names, size_t n, int cascade,
 		   int dry_run, struct nip_txn_result *res, struct nip_error *err);
-/* Makes generation `gen` current (0: the newest one older than the current),
- * a switch recorded in ProvChain; no tree is built. */
+/* Makes generation `gen` current (0: the one current before this one if it
+ * is still kept, else the newest one older than the current), a switch
+ * recorded in ProvChain; no tree is built. */
 int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t *now_current,
 		     struct nip_error *err);
 /* Drops generations beyond the newest `keep` (the current one always

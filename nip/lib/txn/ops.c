@@ -204,8 +204,15 @@ int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t 
 
 	if (nip_db_current(r->db, cell, &cur, err) < 0 || nip_db_generations(r->db, cell, &gens, &n, err) < 0)
 		return -1;
-	if (want == 0 && txn_previous(r, cell, &want, err) < 0)
-		goto out;
+	if (want == 0) {
+		/* The one current before this, if gc has kept it. */
+		int64_t prev = 0;
+		if (txn_previous(r, cell, &prev, err) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			if (gens[i].number == prev && prev != cur)
+				want = prev;
+	}
 	/* Oldest first: for the default, the last one below the current wins. */
 	for (size_t i = 0; i < n; i++)
 		if (want == 0 ? gens[i].number < cur : gens[i].number == want) {
