@@ -65,7 +65,8 @@ int nip_txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_sta
 int nip_txn_trust_add(struct nip_root *r, const char *name, const struct nip_pubkey *key,
 		      struct nip_error *err);
 int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_error *err);
-/* Store and log checks; repair removes bad objects and logs it. */
+/* The database (SQLite's quick_check), every object and tree against its
+ * hash, and ProvChain; repair removes bad objects and logs it. */
 int nip_txn_fsck(struct nip_root *r, int repair,
 		 void (*bad)(void *ctx, const char *what, const char *name, const char *why), void *ctx,
 		 struct nip_fsck_stats *stats, struct nip_error *err);

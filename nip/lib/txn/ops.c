@@ -281,7 +281,11 @@ int nip_txn_fsck(struct nip_root *r, int repair,
 		 struct nip_fsck_stats *stats, struct nip_error *err)
 {
 	char details[128];
-	if (nip_nexfs_fsck(r->fs, repair, bad, ctx, stats, err) < 0)
+	int64_t bad_seq;
+	/* The database first: a damaged page is otherwise found only when a
+	 * query happens to touch it. */
+	if (nip_db_check(r->db, err) < 0 || nip_nexfs_fsck(r->fs, repair, bad, ctx, stats, err) < 0 ||
+	    nip_txn_log_verify(r, &bad_seq, err) < 0)
 		return -1;
 	if (!repair || !stats->bad)
 		return 0;
