@@ -35,6 +35,11 @@ t_nip=$(run nip "rm -rf $W/r; $NIP --root $W/r trust add $W/k.pub; sync" \
 	"$NIP --root $W/r install $W/big.nip")
 t_dpkg=$(run dpkg "rm -rf $W/i; mkdir -p $W/i/var/lib/dpkg/info $W/i/var/lib/dpkg/updates; touch $W/i/var/lib/dpkg/status; sync" \
 	"dpkg --force-not-root --force-script-chrootless --instdir=$W/i --admindir=$W/i/var/lib/dpkg --unpack $W/big.deb")
+if command -v eatmydata >/dev/null; then
+	# fsync, fdatasync and syncfs made no-ops: what nip's durability costs.
+	t_nosync=$(run nosync "rm -rf $W/r; $NIP --root $W/r trust add $W/k.pub; sync" \
+		"eatmydata $NIP --root $W/r install $W/big.nip")
+fi
 t_tar=$(run tar "rm -rf $W/x; mkdir $W/x; sync" "sh -c 'tar -C $W/x --zstd -xf $W/big.tar.zst && sync'")
 ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 cat <<EOT
@@ -45,3 +50,4 @@ Tree: $files files, $mb MB ($*); $(nproc) CPUs; warm cache; median of $RUNS runs
 | install into an empty root | ${t_nip} s | ${t_dpkg} s | \`dpkg --unpack\` (fresh --instdir) | $(ratio "$t_nip" "$t_dpkg") | ≤ 0.35 |
 | | ${t_nip} s | ${t_tar} s | \`tar --zstd -x\` + \`sync\` | $(ratio "$t_nip" "$t_tar") | ≤ 1.2 (vs bsdtar) |
 EOT
+[ -z "${t_nosync:-}" ] || echo "| fsync'd against fsync disabled (eatmydata) | ${t_nip} s | ${t_nosync} s | \`eatmydata nip install\` | $(ratio "$t_nip" "$t_nosync") | ≤ 1.25 |"
