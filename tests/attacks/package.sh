@@ -155,7 +155,7 @@ for c in "head-compressed:compressed (with a checksum) instead of raw" \
 	"head-rle:raw, with its final zeros as an RLE block" \
 	"head-content-size:raw, with a Frame_Content_Size field" \
 	"head-window:raw, with a 256 KiB window"; do
-	bad "${c%%:*}" 'the head frame is not in canonical form \(raw zstd blocks\)' \
+	bad "${c%%:*}" 'the head frame is not in canonical form \(tar headers or raw zstd blocks\)' \
 		"head frame ${c#*:}"
 done
 good head-whole-blocks "a head tar of exactly two 128 KiB blocks: the second full, flagged last"
@@ -175,7 +175,7 @@ for c in "tc-zst-size:a zst-size field after the hash" "tc-zst-sha-short:63 hex 
 done
 
 # --- metadata members ----------------------------------------------------
-bad head-mtime 'metadata headers are not in canonical form' ".NIPINFO header with another mtime"
+bad head-mtime 'the head frame is not in canonical form \(tar headers or raw zstd blocks\)' ".NIPINFO header with another mtime"
 bad head-order 'expected member \.NIPINFO' ".NIPSIG before .NIPINFO"
 bad head-typeflag "\.NIPINFO: must be a regular file \(tar type '0', not 0x37\)" \
 	".NIPINFO as a contiguous file (typeflag 7): names the type"

@@ -166,35 +166,37 @@ static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *
 	const char *problem = path_problem(f->path);
 	const char *pol = m->policy ? m->policy : "";
 	char sp[256], st[256];
-	const char *path = nip_shorten(f->path, sp, sizeof sp);
+/* Long hostile names are shortened only when a message needs them. */
+#define SHOWN nip_shorten(f->path, sp, sizeof sp)
 
 	if (problem)
-		return nip_err(err, NIP_E_FORMAT, "%s: %s", path, problem);
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", SHOWN, problem);
 	if (i && nip_path_cmp(m->files[i - 1].path, f->path) >= 0)
-		return nip_err(err, NIP_E_FORMAT, "%s: %s", path,
-			       strcmp(m->files[i - 1].path, path) == 0 ? "listed twice"
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", SHOWN,
+			       strcmp(m->files[i - 1].path, f->path) == 0 ? "listed twice"
 									  : "out of order");
 	if ((f->mode & 04000) && !policy_allows(pol, "setuid", f->path))
-		return nip_err(err, NIP_E_FORMAT, "%s: setuid bit not allowed by the package's policy", path);
+		return nip_err(err, NIP_E_FORMAT, "%s: setuid bit not allowed by the package's policy", SHOWN);
 	if ((f->mode & 02000) && !policy_allows(pol, "setgid", f->path))
-		return nip_err(err, NIP_E_FORMAT, "%s: setgid bit not allowed by the package's policy", path);
+		return nip_err(err, NIP_E_FORMAT, "%s: setgid bit not allowed by the package's policy", SHOWN);
 	if ((f->mode & 01000) && f->type != NIP_FT_DIR)
-		return nip_err(err, NIP_E_FORMAT, "%s: sticky bit on a non-directory", path);
+		return nip_err(err, NIP_E_FORMAT, "%s: sticky bit on a non-directory", SHOWN);
 	switch (f->type) {
 	case NIP_FT_SYMLINK:
 		if (f->mode != 0777)
-			return nip_err(err, NIP_E_FORMAT, "%s: symlink mode must be 0777", path);
+			return nip_err(err, NIP_E_FORMAT, "%s: symlink mode must be 0777", SHOWN);
 		if ((problem = link_problem(f->path, f->target)))
-			return nip_err(err, NIP_E_FORMAT, "%s -> %s: %s", path, f->target, problem);
+			return nip_err(err, NIP_E_FORMAT, "%s -> %s: %s", SHOWN,
+				       nip_shorten(f->target, st, sizeof st), problem);
 		break;
 	case NIP_FT_HARDLINK:
 		t = nip_files_find(m->files, i, f->target);
 		if (!t || t->type != NIP_FT_FILE)
 			return nip_err(err, NIP_E_FORMAT,
 				       "%s: hard link target %s is not a regular file earlier in the package",
-				       path, nip_shorten(f->target, st, sizeof st));
+				       SHOWN, nip_shorten(f->target, st, sizeof st));
 		if (t->mode != f->mode)
-			return nip_err(err, NIP_E_FORMAT, "%s: hard link mode differs from %s", path,
+			return nip_err(err, NIP_E_FORMAT, "%s: hard link mode differs from %s", SHOWN,
 				       f->target);
 		break;
 	case NIP_FT_CHAR:
@@ -202,13 +204,14 @@ static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *
 	case NIP_FT_FIFO:
 		if (!policy_allows(pol, f->type == NIP_FT_FIFO ? "fifo" : "device", f->path))
 			return nip_err(err, NIP_E_FORMAT, "%s: %s not allowed by the package's policy",
-				       path, f->type == NIP_FT_FIFO ? "FIFO" : "device node");
+				       SHOWN, f->type == NIP_FT_FIFO ? "FIFO" : "device node");
 		break;
 	default:
 		break;
 	}
 	return 0;
 }
+#undef SHOWN
 
 static int strv_sorted(char *const *v, size_t n)
 {

@@ -52,6 +52,30 @@ static int comment_prefix(const struct nip_manifest *m, const uint8_t cid[NIP_SH
 	return 0;
 }
 
+int head_frame(const struct nip_manifest *m, const struct nip_buf *info, const struct nip_buf *sigtext,
+	       struct nip_buf *frame, struct nip_error *err)
+{
+	static const unsigned char zeros[TAR_BLOCK];
+	struct tar_member tm = {.type = '0', .mode = 0644, .mtime = m->prov.source_date_epoch};
+	const struct nip_buf *body[] = {info, sigtext};
+	const char *names[] = {NIPINFO_NAME, NIPSIG_NAME};
+	struct nip_buf tar;
+	int rc = -1;
+
+	nip_buf_init(&tar, NIP_MANIFEST_MAX + NIP_SIG_MAX + 4 * TAR_BLOCK, "package head");
+	for (int i = 0; i < 2; i++) {
+		tm.path = names[i];
+		tm.size = body[i]->len;
+		if (tar_header(&tm, &tar, err) < 0 || nip_buf_append(&tar, body[i]->data, body[i]->len, err) < 0 ||
+		    nip_buf_append(&tar, zeros, (size_t)tar_padding(body[i]->len), err) < 0)
+			goto out;
+	}
+	rc = raw_frame(tar.data, tar.len, frame, err);
+out:
+	nip_buf_free(&tar);
+	return rc;
+}
+
 size_t raw_frame_size(size_t content)
 {
 	size_t blocks = content ? (content + RAW_BLOCK - 1) / RAW_BLOCK : 1;

@@ -46,6 +46,10 @@ void tar_describe(const unsigned char *hdr, size_t len, char *out, size_t outsz)
  * signature to the manifest (by CID) and to the payload frame's bytes
  * ("nip package NAME VERSION ARCH CID zst-sha256=HEX"). */
 int raw_frame(const void *content, size_t len, struct nip_buf *out, struct nip_error *err);
+/* The whole head frame of manifest m: canonical headers, .NIPINFO, .NIPSIG,
+ * padding, raw blocks. The writer writes it; the reader compares with it. */
+int head_frame(const struct nip_manifest *m, const struct nip_buf *info, const struct nip_buf *sigtext,
+	       struct nip_buf *frame, struct nip_error *err);
 size_t raw_frame_size(size_t content);
 int sig_trusted_comment(const struct nip_manifest *m, const uint8_t cid[NIP_SHA256_LEN],
 			const uint8_t zsha[NIP_SHA256_LEN], char *out, size_t outsz, struct nip_error *err);

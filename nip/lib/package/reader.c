@@ -112,35 +112,6 @@ static void zseen_sink(void *ctx, const unsigned char *p, size_t n, int frame)
 		nip_sha256_update(s->payload, p, n);
 }
 
-/* The head frame must be exactly the raw encoding of what it carried. */
-static int check_raw_head(const struct zseen *seen, const unsigned char *info_hdr,
-			  const struct nip_buf *info, const unsigned char *sig_hdr,
-			  const struct nip_buf *sig, struct nip_error *err)
-{
-	struct nip_buf tar, want;
-	int rc = -1;
-
-	nip_buf_init(&tar, 2 * NIP_MANIFEST_MAX, "package head");
-	nip_buf_init(&want, 2 * NIP_MANIFEST_MAX, "package head");
-	if (nip_buf_append(&tar, info_hdr, TAR_BLOCK, err) < 0 ||
-	    nip_buf_append(&tar, info->data, info->len, err) < 0 ||
-	    nip_buf_append(&tar, zeros, (size_t)tar_padding(info->len), err) < 0 ||
-	    nip_buf_append(&tar, sig_hdr, TAR_BLOCK, err) < 0 ||
-	    nip_buf_append(&tar, sig->data, sig->len, err) < 0 ||
-	    nip_buf_append(&tar, zeros, (size_t)tar_padding(sig->len), err) < 0 ||
-	    raw_frame(tar.data, tar.len, &want, err) < 0)
-		goto out;
-	if (seen->overflow || seen->head.len != want.len || memcmp(seen->head.data, want.data, want.len) != 0) {
-		nip_err(err, NIP_E_FORMAT, "the head frame is not in canonical form (raw zstd blocks)");
-		goto out;
-	}
-	rc = 0;
-out:
-	nip_buf_free(&tar);
-	nip_buf_free(&want);
-	return rc;
-}
-
 /* The head of the archive: .NIPINFO and .NIPSIG, verified and parsed. */
 static int read_head(struct zread *z, const struct nip_pubkey *keys, size_t nkeys,
 		     struct nip_package *pkg, struct zseen *seen, struct nip_error *err)
@@ -150,12 +121,11 @@ static int read_head(struct zread *z, const struct nip_pubkey *keys, size_t nkey
 	const char *untrusted;
 	size_t ulen;
 	char id[NIP_KEYID_HEX];
-	struct tar_member tm = {.type = '0', .mode = 0644};
 	int rc = -1;
 
 	nip_buf_init(&info, NIP_MANIFEST_MAX, NIPINFO_NAME);
 	nip_buf_init(&sig, NIP_SIG_MAX, NIPSIG_NAME);
-	nip_buf_init(&want, TAR_HEADER_MAX, "header");
+	nip_buf_init(&want, raw_frame_size(NIP_MANIFEST_MAX + NIP_SIG_MAX + 4 * TAR_BLOCK), "package head");
 	if (read_meta(z, NIPINFO_NAME, NIP_MANIFEST_MAX, info_hdr, &info, err) < 0 ||
 	    read_meta(z, NIPSIG_NAME, NIP_SIG_MAX, sig_hdr, &sig, err) < 0)
 		goto out;
@@ -200,22 +170,15 @@ static int read_head(struct zread *z, const struct nip_pubkey *keys, size_t nkey
 	}
 	if (sig_comment_payload(pkg->sig.trusted_comment, pkg->manifest, pkg->cid, seen->signed_sha, err) < 0)
 		goto out;
-	tm.mtime = pkg->manifest->prov.source_date_epoch;
-	tm.path = NIPINFO_NAME;
-	tm.size = info.len;
-	if (tar_header(&tm, &want, err) < 0)
+	/* The head frame must be byte for byte what nip writes for this
+	 * manifest and signature: headers, padding and raw blocks included. */
+	want.len = 0;
+	if (head_frame(pkg->manifest, &info, &sig, &want, err) < 0)
 		goto out;
-	tm.path = NIPSIG_NAME;
-	tm.size = sig.len;
-	if (tar_header(&tm, &want, err) < 0)
-		goto out;
-	if (memcmp(want.data, info_hdr, TAR_BLOCK) != 0 ||
-	    memcmp(want.data + TAR_BLOCK, sig_hdr, TAR_BLOCK) != 0) {
-		nip_err(err, NIP_E_FORMAT, "metadata headers are not in canonical form");
+	if (seen->overflow || seen->head.len != want.len || memcmp(seen->head.data, want.data, want.len) != 0) {
+		nip_err(err, NIP_E_FORMAT, "the head frame is not in canonical form (tar headers or raw zstd blocks)");
 		goto out;
 	}
-	if (check_raw_head(seen, info_hdr, &info, sig_hdr, &sig, err) < 0)
-		goto out;
 	rc = 0;
 out:
 	nip_buf_free(&info);

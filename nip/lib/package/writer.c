@@ -280,25 +280,6 @@ static void release_borrowed(struct nip_manifest *m)
 }
 
 /* Head frame: .NIPINFO and .NIPSIG, as raw blocks (head.c says why). */
-static int head_tar(const struct nip_manifest *m, const struct nip_buf *info,
-		    const struct nip_buf *sigtext, struct nip_buf *tar, struct nip_error *err)
-{
-	static const unsigned char zeros[TAR_BLOCK];
-	struct tar_member tm = {.type = '0', .mode = 0644, .mtime = m->prov.source_date_epoch};
-
-	tm.path = NIPINFO_NAME;
-	tm.size = info->len;
-	if (tar_header(&tm, tar, err) < 0 || nip_buf_append(tar, info->data, info->len, err) < 0 ||
-	    nip_buf_append(tar, zeros, (size_t)tar_padding(info->len), err) < 0)
-		return -1;
-	tm.path = NIPSIG_NAME;
-	tm.size = sigtext->len;
-	if (tar_header(&tm, tar, err) < 0 || nip_buf_append(tar, sigtext->data, sigtext->len, err) < 0 ||
-	    nip_buf_append(tar, zeros, (size_t)tar_padding(sigtext->len), err) < 0)
-		return -1;
-	return 0;
-}
-
 /* The head's size, from a manifest whose hashes are still zeros: every
  * hash, the CID and the signature have fixed widths. */
 static int head_size(const struct nip_manifest *m, size_t *out, struct nip_error *err)
@@ -329,7 +310,7 @@ static int write_head(int fd, const struct nip_manifest *m, const struct nip_sec
 		      const struct zwrite *payload, size_t size, uint8_t cid[NIP_SHA256_LEN],
 		      struct nip_error *err)
 {
-	struct nip_buf info, sigtext, tar, frame;
+	struct nip_buf info, sigtext, frame;
 	char comment[NIP_COMMENT_MAX + 1];
 	uint8_t zsha[NIP_SHA256_LEN];
 	struct nip_sig sig;
@@ -337,7 +318,6 @@ static int write_head(int fd, const struct nip_manifest *m, const struct nip_sec
 
 	nip_buf_init(&info, NIP_MANIFEST_MAX, "manifest");
 	nip_buf_init(&sigtext, NIP_SIG_MAX, "signature");
-	nip_buf_init(&tar, NIP_MANIFEST_MAX + NIP_SIG_MAX + 4 * TAR_BLOCK, "package head");
 	nip_buf_init(&frame, 2 * (NIP_MANIFEST_MAX + NIP_SIG_MAX), "package head");
 	nip_sha256_final(payload->h, zsha);
 	if (nip_manifest_serialize(m, &info, err) < 0)
@@ -346,7 +326,7 @@ static int write_head(int fd, const struct nip_manifest *m, const struct nip_sec
 	if (sig_trusted_comment(m, cid, zsha, comment, sizeof comment, err) < 0 ||
 	    nip_sig_sign(key, info.data, info.len, comment, &sig, err) < 0 ||
 	    nip_sig_format(&sig, NIPSIG_UNTRUSTED, &sigtext, err) < 0 ||
-	    head_tar(m, &info, &sigtext, &tar, err) < 0 || raw_frame(tar.data, tar.len, &frame, err) < 0)
+	    head_frame(m, &info, &sigtext, &frame, err) < 0)
 		goto out;
 	if (frame.len != size) {
 		nip_err(err, NIP_E_INTERNAL, "head of %zu bytes does not fill its gap of %zu", frame.len, size);
@@ -360,7 +340,6 @@ static int write_head(int fd, const struct nip_manifest *m, const struct nip_sec
 out:
 	nip_buf_free(&info);
 	nip_buf_free(&sigtext);
-	nip_buf_free(&tar);
 	nip_buf_free(&frame);
 	return rc;
 }
