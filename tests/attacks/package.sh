@@ -17,7 +17,8 @@ die() {
 	echo "Bail out! $*"
 	exit 1
 }
-keyid() { sed -n '1s/.* \([0-9A-F]\{16\}\)$/\1/p' "$1"; }
+# minisign writes the key id without leading zeros; nip prints all 16 digits
+keyid() { sed -n '1s/.* \([0-9A-F]\{1,16\}\)$/000000000000000\1/p' "$1" | sed 's/.*\(.\{16\}\)$/\1/'; }
 
 minisign -G -W -p m.pub -s m.key >/dev/null </dev/null || die "minisign -G -W failed"
 for k in other third; do "$NIP" key generate $k || die "nip key generate failed"; done

@@ -45,7 +45,8 @@ print("b" + base64.b32encode(bytes([1, 0x55, 0x12, 0x20]) + hashlib.sha256(d).di
 head_of() {
 	mkdir -p "$2" && zstd -dcq "$1" | tar -x -C "$2" .NIPINFO .NIPSIG
 }
-keyid() { sed -n '1s/.* \([0-9A-F]\{16\}\)$/\1/p' "$1"; }
+# minisign writes the key id without leading zeros; nip prints all 16 digits
+keyid() { sed -n '1s/.* \([0-9A-F]\{1,16\}\)$/000000000000000\1/p' "$1" | sed 's/.*\(.\{16\}\)$/\1/'; }
 # py CODE ARGS...: python3 -c CODE, with tests/attacks/nipformat.py (the
 # format's independent encoder) importable.
 py() { PYTHONPATH="$top/tests/attacks" python3 -B -c "$@"; }
