@@ -1,4 +1,5 @@
 /* nip install, remove, rollback, gc, fsck: the commands that change a root. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,26 @@ static void report(const struct cli_opts *o, const char *verb, const struct nip_
 		printf("nothing to do\n");
 }
 
+/* The error line, then each problem and its solutions as hints. */
+static int fail_txn(const struct cli_opts *o, const struct nip_error *err, struct nip_txn_result *res)
+{
+	int status = cli_fail(o, err);
+
+	for (char *line = res->problems, *nl; line && *line; line = nl + 1) {
+		if (!(nl = strchr(line, '\n')))
+			nl = line + strlen(line) - 1;
+		fprintf(stderr, "nip: hint: %.*s\n", (int)(nl - line), line);
+	}
+	free(res->problems);
+	res->problems = NULL;
+	return status;
+}
+
 static int run_install(const struct cli_opts *o, int argc, char **argv)
 {
 	int dry = 0, status = 0, first;
 	const struct cli_flag flags[] = {{"--dry-run", &dry}, {NULL, NULL}};
-	struct nip_txn_result res;
+	struct nip_txn_result res = {0};
 	struct nip_root *r = NULL;
 	struct nip_error err;
 
@@ -48,7 +64,7 @@ static int run_install(const struct cli_opts *o, int argc, char **argv)
 	if (cli_open_root(o, 1, &r, &err) < 0 ||
 	    nip_txn_install_files(r, o->cell, argv + first, (size_t)(argc - first), dry, &res, &err) < 0) {
 		nip_root_close(r);
-		return cli_fail(o, &err);
+		return fail_txn(o, &err, &res);
 	}
 	nip_root_close(r);
 	report(o, "install", &res, dry);
@@ -59,7 +75,7 @@ static int run_remove(const struct cli_opts *o, int argc, char **argv)
 {
 	int cascade = 0, dry = 0, status = 0, first;
 	const struct cli_flag flags[] = {{"--cascade", &cascade}, {"--dry-run", &dry}, {NULL, NULL}};
-	struct nip_txn_result res;
+	struct nip_txn_result res = {0};
 	struct nip_root *r = NULL;
 	struct nip_error err;
 
@@ -70,7 +86,7 @@ static int run_remove(const struct cli_opts *o, int argc, char **argv)
 	if (cli_open_root(o, 1, &r, &err) < 0 ||
 	    nip_txn_remove(r, o->cell, argv + first, (size_t)(argc - first), cascade, dry, &res, &err) < 0) {
 		nip_root_close(r);
-		return cli_fail(o, &err);
+		return fail_txn(o, &err, &res);
 	}
 	nip_root_close(r);
 	report(o, "remove", &res, dry);
@@ -129,14 +145,24 @@ static int run_gc(const struct cli_opts *o, int argc, char **argv)
 
 struct fsck_out {
 	const struct cli_opts *o;
+	FILE *json; /* the "problems" array being built, under --json */
 	int n;
 };
 
 static void on_bad(void *ctx, const char *what, const char *name, const char *why)
 {
 	struct fsck_out *f = ctx;
-	if (!f->o->json)
-		fprintf(stdout, "bad %s %s: %s\n", what, name, why);
+	if (!f->json) {
+		printf("bad %s %s: %s\n", what, name, why);
+	} else {
+		fputs(f->n ? ",{\"what\":" : "{\"what\":", f->json);
+		cli_json_str(f->json, what);
+		fputs(",\"name\":", f->json);
+		cli_json_str(f->json, name);
+		fputs(",\"why\":", f->json);
+		cli_json_str(f->json, why);
+		fputc('}', f->json);
+	}
 	f->n++;
 }
 
@@ -144,30 +170,54 @@ static int run_fsck(const struct cli_opts *o, int argc, char **argv)
 {
 	int repair = 0, status = 0, first;
 	const struct cli_flag flags[] = {{"--repair", &repair}, {NULL, NULL}};
-	struct fsck_out out = {o, 0};
-	struct nip_fsck_stats st;
+	struct fsck_out out = {o, NULL, 0};
+	struct nip_fsck_stats st = {0};
 	struct nip_root *r = NULL;
 	struct nip_error err;
+	char *problems = NULL;
+	size_t plen = 0;
 
 	if ((first = cli_flags(o, &cli_cmd_fsck, argc, argv, flags, &status)) < 0)
 		return status;
 	if (first != argc)
 		return cli_usage(o, &cli_cmd_fsck, "fsck: unexpected arguments");
-	if (cli_open_root(o, 1, &r, &err) < 0 || nip_txn_fsck(r, repair, on_bad, &out, &st, &err) < 0) {
-		nip_root_close(r);
+	if (o->json && !(out.json = open_memstream(&problems, &plen))) {
+		nip_err_sys(&err, NIP_E_NOMEM, errno, "fsck");
 		return cli_fail(o, &err);
 	}
-	nip_root_close(r);
-	if (o->json)
-		printf("{\"objects\":%llu,\"trees\":%llu,\"bad\":%llu,\"repaired\":%s}\n",
-		       (unsigned long long)st.objects, (unsigned long long)st.trees, (unsigned long long)st.bad,
-		       repair ? "true" : "false");
-	if (st.bad && !repair) {
-		nip_err(&err, NIP_E_TRUST, "%llu bad objects or trees (nip fsck --repair removes them)",
-			(unsigned long long)st.bad);
-		return cli_fail(&(struct cli_opts){.colour = o->colour}, &err);
+	if (cli_open_root(o, 1, &r, &err) < 0 || nip_txn_fsck(r, repair, on_bad, &out, &st, &err) < 0) {
+		status = cli_fail(o, &err);
+		goto out;
 	}
-	return 0;
+	if (out.json) {
+		fclose(out.json);
+		out.json = NULL;
+		printf("{\"objects\":%llu,\"trees\":%llu,\"deployments\":%llu,\"bad\":%llu,"
+		       "\"repaired\":%s,\"redeployed\":%llu,\"unrepaired\":%llu,\"problems\":[%s]}\n",
+		       (unsigned long long)st.objects, (unsigned long long)st.trees,
+		       (unsigned long long)st.deployments, (unsigned long long)st.bad,
+		       repair ? "true" : "false", (unsigned long long)st.repaired,
+		       (unsigned long long)st.unrepaired, problems ? problems : "");
+	}
+	/* The report above is the JSON document; the verdict goes to stderr. */
+	if (st.bad && !repair)
+		nip_err(&err, NIP_E_TRUST,
+			"%llu bad entries in the store or deployments (nip fsck --repair repairs them)",
+			(unsigned long long)st.bad);
+	else if (st.unrepaired)
+		nip_err(&err, NIP_E_TRUST,
+			"%llu deployments lack objects that --repair removed: install their packages "
+			"again, then run nip fsck --repair",
+			(unsigned long long)st.unrepaired);
+	else
+		goto out;
+	status = cli_fail(&(struct cli_opts){.colour = o->colour}, &err);
+out:
+	if (out.json)
+		fclose(out.json);
+	free(problems);
+	nip_root_close(r);
+	return status;
 }
 
 const struct cli_cmd cli_cmd_install = {
@@ -212,10 +262,13 @@ const struct cli_cmd cli_cmd_gc = {
 };
 
 const struct cli_cmd cli_cmd_fsck = {
-	"fsck", "check every object and tree against its hash",
+	"fsck", "check the store and every deployment against their hashes",
 	"usage: nip fsck [--repair]\n"
 	"\n"
-	"  --repair    remove bad objects and trees (installing the package file\n"
-	"              again restores them, in a new generation)\n",
+	"Checks the database, every object and tree against its hash, every kept\n"
+	"deployment against its generation, and ProvChain.\n"
+	"\n"
+	"  --repair    remove bad objects and trees, check out damaged deployments\n"
+	"              again (installing a package file again restores objects)\n",
 	run_fsck,
 };

@@ -34,6 +34,11 @@ static int trust_add(const struct cli_opts *o, int argc, char **argv)
 		return cli_fail(o, &err);
 	}
 	nip_root_close(r);
+	if (o->json) {
+		printf("{\"added\":{\"name\":");
+		cli_json_str(stdout, name ? name : id);
+		printf(",\"keyid\":\"%s\"}}\n", id);
+	}
 	return 0;
 }
 
@@ -85,6 +90,11 @@ static int run_trust(const struct cli_opts *o, int argc, char **argv)
 			return cli_fail(o, &err);
 		}
 		nip_root_close(r);
+		if (o->json) {
+			printf("{\"removed\":");
+			cli_json_str(stdout, argv[2]);
+			printf("}\n");
+		}
 		return 0;
 	}
 	return cli_usage(o, &cli_cmd_trust, "trust: expected add PUB, list, or remove NAME");

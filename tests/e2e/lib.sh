@@ -70,6 +70,14 @@ same() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 ('$2' != '$3')"; fi
 }
 
+# json FILE EXPR: FILE is one JSON document d for which the Python
+# expression EXPR is true.
+json() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+
 done_testing() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]

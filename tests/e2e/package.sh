@@ -31,11 +31,6 @@ replay() {
 	return "$(cat "$1.rc")"
 }
 # json FILE EXPR: FILE is one JSON document d for which the Python EXPR holds.
-json() {
-	python3 -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
-}
 cid_of() {
 	python3 -c 'import base64, hashlib, sys
 d = open(sys.argv[1], "rb").read()

@@ -70,6 +70,10 @@ int nip_tree_store(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
  * place, so deploy/NAME is whole or absent. Every object must exist. */
 int nip_deploy_checkout(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
 			const char *name, struct nip_error *err);
+/* Checks out deploy/NAME again from the store and swaps it for the one
+ * there in one rename (fsck --repair of a damaged deployment). */
+int nip_deploy_redo(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
+		    const char *name, struct nip_error *err);
 int nip_deploy_remove(struct nip_nexfs *fs, const char *name, struct nip_error *err);
 /* The dirfd of deploy/ (borrowed). */
 int nip_nexfs_deploy_fd(const struct nip_nexfs *fs);
@@ -95,11 +99,22 @@ int nip_nexfs_gc(struct nip_nexfs *fs, const struct nip_gc_ops *ops, void *ctx,
 /* fsck: every object and tree re-hashed against its name. Each bad one is
  * reported through `bad`; with repair, bad ones are removed (so that the
  * next install or `fsck --repair` with the package at hand restores them). */
+typedef void nip_fsck_bad_fn(void *ctx, const char *what, const char *name, const char *why);
 struct nip_fsck_stats {
-	uint64_t objects, trees, bad;
+	uint64_t objects, trees, deployments, bad;
+	uint64_t repaired, unrepaired; /* deployments, under repair */
 };
-int nip_nexfs_fsck(struct nip_nexfs *fs, int repair,
-		   void (*bad)(void *ctx, const char *what, const char *name, const char *why),
-		   void *ctx, struct nip_fsck_stats *stats, struct nip_error *err);
+int nip_nexfs_fsck(struct nip_nexfs *fs, int repair, nip_fsck_bad_fn *bad, void *ctx,
+		   struct nip_fsck_stats *stats, struct nip_error *err);
+
+/* Checks deploy/NAME against `files`: every entry there, of its type and
+ * read-only mode, nothing more; files the same inode as their object (or,
+ * where the link cap forced a copy, the same bytes), symlinks with their
+ * target. Returns the number of bad entries (0: whole) or -1; *missing
+ * counts files whose object is gone from the store, which a re-checkout
+ * cannot restore until their package is installed again. */
+long nip_deploy_check(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
+		      const char *name, nip_fsck_bad_fn *bad, void *ctx, uint64_t *missing,
+		      struct nip_error *err);
 
 #endif

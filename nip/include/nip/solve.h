@@ -32,7 +32,8 @@ int nip_solver_remove(struct nip_solver *s, const char *name, int cascade, struc
 
 /* The handles of the resulting installed set, in no particular order
  * (caller frees *out). On NIP_E_RESOLVE, err's message holds the first
- * problem; *problems (if not NULL) gets all of them, one per line. */
+ * problem; *problems (if not NULL) gets all of them with libsolv's
+ * solutions ("problem N: ...", "  solution M: ..." lines). */
 int nip_solver_solve(struct nip_solver *s, void ***out, size_t *n, char **problems,
 		     struct nip_error *err);
 

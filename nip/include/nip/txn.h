@@ -43,6 +43,9 @@ struct nip_txn_result {
 	 * was written beside it as FILE.nipnew. The first is named. */
 	size_t nipnew;
 	char first_nipnew[256];
+	/* When the request cannot be met (NIP_E_RESOLVE): every problem and
+	 * its solutions, as nip_solver_solve gives them; free() it. */
+	char *problems;
 };
 
 /* install FILE.nip...: one transaction, exactly those versions (up or down),
@@ -66,9 +69,11 @@ int nip_txn_trust_add(struct nip_root *r, const char *name, const struct nip_pub
 		      struct nip_error *err);
 int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_error *err);
 /* The database (SQLite's quick_check), every object and tree against its
- * hash, and ProvChain; repair removes bad objects and logs it. */
-int nip_txn_fsck(struct nip_root *r, int repair,
-		 void (*bad)(void *ctx, const char *what, const char *name, const char *why), void *ctx,
+ * hash, every kept generation's deployment against its file list, and
+ * ProvChain. Repair removes bad objects, checks out again each damaged
+ * deployment whose objects are all present (stats->unrepaired counts the
+ * others: their packages must be installed again), and logs it. */
+int nip_txn_fsck(struct nip_root *r, int repair, nip_fsck_bad_fn *bad, void *ctx,
 		 struct nip_fsck_stats *stats, struct nip_error *err);
 /* ProvChain against the node key and the anchor kept outside the database. */
 int nip_txn_log_verify(struct nip_root *r, int64_t *bad_seq, struct nip_error *err);

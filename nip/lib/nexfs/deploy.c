@@ -58,19 +58,24 @@ static int make_tmp(struct nip_nexfs *fs, const char *name, char tmp[TMP_NAME_MA
 	return fd;
 }
 
-int nip_deploy_checkout(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
-			const char *name, struct nip_error *err)
+/* Builds the tree under a temporary name and puts it at deploy/NAME:
+ * next to nothing (RENAME_NOREPLACE), or in exchange for what is there
+ * (RENAME_EXCHANGE), whose tree is then removed under the temporary name:
+ * either way deploy/NAME is whole at every instant. */
+static int deploy_put(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
+		      const char *name, int replace, struct nip_error *err)
 {
 	char tmp[TMP_NAME_MAX];
 	struct stat st;
-	int fd, rc = -1;
+	int fd, rc = -1, placed = 0;
 
 	if (name_check(name, err) < 0)
 		return -1;
 	/* Refuse early rather than after building the whole tree; the
-	 * RENAME_NOREPLACE below is what makes it race-free. */
-	if (fstatat(fs->deploy_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return nip_err_sys(err, NIP_E_IO, EEXIST, "checking out deploy/%s", name);
+	 * rename below is what makes it race-free. */
+	if ((fstatat(fs->deploy_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) != replace)
+		return nip_err_sys(err, NIP_E_IO, replace ? ENOENT : EEXIST, "checking out deploy/%s",
+				   name);
 	if ((fd = make_tmp(fs, name, tmp, err)) < 0)
 		return -1;
 	if (checkout_tree(fs, files, n, fd, err) < 0)
@@ -80,20 +85,34 @@ int nip_deploy_checkout(struct nip_nexfs *fs, const struct nip_file *files, size
 		nip_err_sys(err, NIP_E_IO, errno, "deploy/%s: chmod", tmp);
 		goto out;
 	}
-	if (renameat2(fs->deploy_fd, tmp, fs->deploy_fd, name, RENAME_NOREPLACE) < 0) {
+	if (renameat2(fs->deploy_fd, tmp, fs->deploy_fd, name,
+		      replace ? RENAME_EXCHANGE : RENAME_NOREPLACE) < 0) {
 		nip_err_sys(err, NIP_E_IO, errno, "renaming %s into place", tmp);
 		goto out;
 	}
+	placed = 1;
 	rc = nip_fsync_dir(fs->deploy_fd, "deploy", err);
 out:
 	close(fd);
-	if (rc < 0) {
+	if (rc < 0 || replace) {
 		/* Keep the first error; gc removes what this cannot. */
 		struct nip_error ignored;
-		remove_tree(fs->deploy_fd, tmp, &ignored);
-		return nip_err_prefix(err, "checking out deploy/%s: ", name);
+		if (remove_tree(fs->deploy_fd, tmp, placed && rc == 0 ? err : &ignored) < 0 && rc == 0)
+			rc = -1;
 	}
-	return 0;
+	return rc < 0 ? nip_err_prefix(err, "checking out deploy/%s: ", name) : 0;
+}
+
+int nip_deploy_checkout(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
+			const char *name, struct nip_error *err)
+{
+	return deploy_put(fs, files, n, name, 0, err);
+}
+
+int nip_deploy_redo(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
+		    const char *name, struct nip_error *err)
+{
+	return deploy_put(fs, files, n, name, 1, err);
 }
 
 int deploy_drop(struct nip_nexfs *fs, const char *name, struct nip_error *err)

@@ -17,7 +17,7 @@
 
 struct fsck {
 	int repair;
-	void (*bad)(void *ctx, const char *what, const char *name, const char *why);
+	nip_fsck_bad_fn *bad;
 	void *ctx;
 	struct nip_fsck_stats st;
 	struct nip_sha256 *h;
@@ -153,9 +153,8 @@ static int check_tree(void *ctx, int subfd, const char *sub, const char *name,
 	return why[0] ? report(k, subfd, "tree", sub, name, why, err) : 0;
 }
 
-int nip_nexfs_fsck(struct nip_nexfs *fs, int repair,
-		   void (*bad)(void *ctx, const char *what, const char *name, const char *why),
-		   void *ctx, struct nip_fsck_stats *stats, struct nip_error *err)
+int nip_nexfs_fsck(struct nip_nexfs *fs, int repair, nip_fsck_bad_fn *bad, void *ctx,
+		   struct nip_fsck_stats *stats, struct nip_error *err)
 {
 	struct fsck k = {.repair = repair, .bad = bad, .ctx = ctx};
 	int rc = -1;

@@ -174,15 +174,31 @@ static int asked_to_erase(const struct nip_solver *s, const char *name)
 	return 0;
 }
 
+/* Every problem, each with the ways out libsolv offers, in its words:
+ * "problem 2: nothing provides libfoo >= 2 needed by bar-1.0-1" then
+ * "  solution 1: do not ask to install bar-1.0-1". */
 static int explain(const struct nip_solver *s, Solver *solv, int nproblems, char **problems,
 		   struct nip_error *err)
 {
 	struct nip_buf all;
+	char more[48] = "";
+
 	nip_buf_init(&all, 1 << 20, "problems");
-	for (Id pr = 1; pr <= (Id)nproblems; pr++)
-		nip_buf_printf(&all, NULL, "%s\n", solver_problem2str(solv, pr));
-	nip_err(err, NIP_E_RESOLVE, "%s%s%s", solver_problem2str(solv, 1),
-		nproblems > 1 ? " (and more: see -v)" : "",
+	for (Id pr = 1; pr <= (Id)nproblems; pr++) {
+		nip_buf_printf(&all, NULL, "problem %d: %s\n", (int)pr, solver_problem2str(solv, pr));
+		for (Id so = 1, nso = solver_solution_count(solv, pr); so <= nso; so++) {
+			Id p, rp, el = 0;
+			nip_buf_printf(&all, NULL, "  solution %d:", (int)so);
+			for (int first = 1; (el = solver_next_solutionelement(solv, pr, so, el, &p, &rp)) != 0;
+			     first = 0)
+				nip_buf_printf(&all, NULL, "%s %s", first ? "" : ";",
+					       solver_solutionelement2str(solv, p, rp));
+			nip_buf_printf(&all, NULL, "\n");
+		}
+	}
+	if (nproblems > 1)
+		snprintf(more, sizeof more, " (and %d more problems)", nproblems - 1);
+	nip_err(err, NIP_E_RESOLVE, "%s%s%s", solver_problem2str(solv, 1), more,
 		s->nerase && !s->cascade ? " (nip remove --cascade also removes what depends on it)" : "");
 	if (problems && nip_buf_cstr(&all, NULL) == 0)
 		*problems = (char *)all.data;

@@ -2,7 +2,6 @@
  * current one), then everything in the store that no kept generation uses.
  * The rows go first, in one logged transaction; files are removed after
  * the COMMIT, so a kill in between leaves only more garbage. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +48,7 @@ static int keyset_has(const struct keyset *k, const uint8_t hash[NIP_SHA256_LEN]
 }
 
 struct keep {
+	struct nip_root *r;
 	struct keyset objects, trees;
 	const char *cell;
 	int64_t *gens;
@@ -120,31 +120,22 @@ out:
 
 /* Every generation of every other cell is kept whole: only the cell acted
  * on loses generations, and the store is shared by all. */
-static int mark_other_cells(struct nip_root *r, const char *cell, struct keep *k, struct nip_error *err)
+static int mark_cell(void *ctx, const char *cell, struct nip_error *err)
 {
-	int fd = openat(r->fd, "cells", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-	struct dirent *e;
-	DIR *d;
+	struct keep *k = ctx;
+	struct nip_generation *gens = NULL;
+	size_t n = 0;
+	int rc;
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return nip_err(err, NIP_E_IO, "%s/cells: cannot list the cells", r->path);
+	if (strcmp(cell, k->cell) == 0)
+		return 0;
+	rc = nip_db_generations(k->r->db, cell, &gens, &n, err);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = mark(k->r, cell, gens[i].number, k, err);
+		nip_generation_free(&gens[i]);
 	}
-	while (rc == 0 && (e = readdir(d))) {
-		struct nip_generation *gens = NULL;
-		size_t n = 0;
-		if (e->d_name[0] == '.' || strcmp(e->d_name, cell) == 0)
-			continue;
-		rc = nip_db_generations(r->db, e->d_name, &gens, &n, err);
-		for (size_t i = 0; i < n; i++) {
-			if (rc == 0)
-				rc = mark(r, e->d_name, gens[i].number, k, err);
-			nip_generation_free(&gens[i]);
-		}
-		free(gens);
-	}
-	closedir(d);
+	free(gens);
 	return rc;
 }
 
@@ -152,7 +143,7 @@ int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *
 	   struct nip_error *err)
 {
 	struct nip_generation *gens = NULL;
-	struct keep k = {.cell = cell};
+	struct keep k = {.r = r, .cell = cell};
 	struct nip_gc_stats local;
 	size_t n = 0, dropped = 0;
 	int64_t cur;
@@ -200,7 +191,7 @@ int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *
 	for (size_t j = 0; j < k.ngens; j++)
 		if (mark(r, cell, k.gens[j], &k, err) < 0)
 			goto out;
-	if (mark_other_cells(r, cell, &k, err) < 0)
+	if (txn_each_cell(r, mark_cell, &k, err) < 0)
 		goto out;
 	if (k.objects.n) /* qsort may not see the NULL of an empty set */
 		qsort(k.objects.v, k.objects.n, sizeof *k.objects.v, key_cmp);

@@ -72,6 +72,8 @@ int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *pat
 	char reason[512] = "install";
 	int rc = -1;
 
+	memset(res, 0, sizeof *res);
+
 	if (txn_trusted_keys(r, &keys, &nkeys, err) < 0 || txn_current_set(r, cell, &cur, err) < 0)
 		goto out;
 	if (!(cand.v = calloc(n + 1, sizeof *cand.v))) {
@@ -126,7 +128,8 @@ int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *pat
 		    nip_solver_install(s, &cand.v[i], err) < 0)
 			goto out;
 	}
-	if (nip_solver_solve(s, &result, &nres, NULL, err) < 0 || take_result(result, nres, &next, err) < 0)
+	if (nip_solver_solve(s, &result, &nres, &res->problems, err) < 0 ||
+	    take_result(result, nres, &next, err) < 0)
 		goto out;
 	rc = txn_apply(r, cell, &next, "install", reason, dry_run, res, err);
 out:
@@ -150,6 +153,7 @@ int nip_txn_remove(struct nip_root *r, const char *cell, char *const *names, siz
 	char reason[512];
 	int rc = -1;
 
+	memset(res, 0, sizeof *res);
 	if (txn_current_set(r, cell, &cur, err) < 0 || !(s = nip_solver_new(machine_arch(&u), err)))
 		goto out;
 	for (size_t i = 0; i < cur.n; i++)
@@ -166,7 +170,8 @@ int nip_txn_remove(struct nip_root *r, const char *cell, char *const *names, siz
 		if (nip_solver_remove(s, names[i], cascade, err) < 0)
 			goto out;
 	}
-	if (nip_solver_solve(s, &result, &nres, NULL, err) < 0 || take_result(result, nres, &next, err) < 0)
+	if (nip_solver_solve(s, &result, &nres, &res->problems, err) < 0 ||
+	    take_result(result, nres, &next, err) < 0)
 		goto out;
 	reason[0] = '\0';
 	reason_add(reason, sizeof reason, "remove");
@@ -181,9 +186,8 @@ out:
 	return rc;
 }
 
-/* Ends a one-statement change: log it, commit, anchor. */
-static int logged_commit(struct nip_root *r, const char *event, const char *subject, const char *details,
-			 struct nip_error *err)
+int txn_logged_commit(struct nip_root *r, const char *event, const char *subject,
+		      const char *details, struct nip_error *err)
 {
 	if (nip_provchain_append(r->db, &r->node, event, subject, details, err) < 0 ||
 	    nip_db_commit(r->db, err) < 0) {
@@ -238,7 +242,7 @@ int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t 
 		nip_db_rollback(r->db);
 		goto out;
 	}
-	if (logged_commit(r, "rollback", subject, details, err) < 0 || txn_switch(r, cell, gen, err) < 0)
+	if (txn_logged_commit(r, "rollback", subject, details, err) < 0 || txn_switch(r, cell, gen, err) < 0)
 		goto out;
 	*now_current = gen;
 	rc = 0;
@@ -260,7 +264,7 @@ int nip_txn_trust_add(struct nip_root *r, const char *name, const struct nip_pub
 		nip_db_rollback(r->db);
 		return -1;
 	}
-	return logged_commit(r, "trust-add", subject, "trust a signer of local packages", err);
+	return txn_logged_commit(r, "trust-add", subject, "trust a signer of local packages", err);
 }
 
 int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_error *err)
@@ -273,26 +277,7 @@ int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_
 		nip_db_rollback(r->db);
 		return -1;
 	}
-	return logged_commit(r, "trust-remove", subject, "stop trusting a signer", err);
-}
-
-int nip_txn_fsck(struct nip_root *r, int repair,
-		 void (*bad)(void *ctx, const char *what, const char *name, const char *why), void *ctx,
-		 struct nip_fsck_stats *stats, struct nip_error *err)
-{
-	char details[128];
-	int64_t bad_seq;
-	/* The database first: a damaged page is otherwise found only when a
-	 * query happens to touch it. */
-	if (nip_db_check(r->db, err) < 0 || nip_nexfs_fsck(r->fs, repair, bad, ctx, stats, err) < 0 ||
-	    nip_txn_log_verify(r, &bad_seq, err) < 0)
-		return -1;
-	if (!repair || !stats->bad)
-		return 0;
-	snprintf(details, sizeof details, "removed %llu bad objects or trees", (unsigned long long)stats->bad);
-	if (nip_db_begin(r->db, err) < 0)
-		return -1;
-	return logged_commit(r, "fsck-repair", "store", details, err);
+	return txn_logged_commit(r, "trust-remove", subject, "stop trusting a signer", err);
 }
 
 int nip_txn_log_verify(struct nip_root *r, int64_t *bad_seq, struct nip_error *err)

@@ -40,6 +40,25 @@ static int cell_dir(struct nip_root *r, const char *cell, struct nip_error *err)
 	return fd;
 }
 
+int txn_each_cell(struct nip_root *r, int (*fn)(void *ctx, const char *cell, struct nip_error *err),
+		  void *ctx, struct nip_error *err)
+{
+	int fd = openat(r->fd, "cells", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return nip_err_sys(err, NIP_E_IO, errno, "%s/cells: cannot list the cells", r->path);
+	}
+	while (rc == 0 && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			rc = fn(ctx, e->d_name, err);
+	closedir(d);
+	return rc;
+}
+
 int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err)
 {
 	char name[128], target[192];
@@ -70,34 +89,23 @@ static void current_link(struct nip_root *r, const char *cell, char *out, size_t
 	out[n > 0 ? n : 0] = '\0';
 }
 
+static int reconcile_cell(void *ctx, const char *cell, struct nip_error *err)
+{
+	struct nip_root *r = ctx;
+	char have[256], want[256], name[128];
+	int64_t gen;
+
+	if (nip_db_current(r->db, cell, &gen, err) < 0)
+		return -1;
+	current_link(r, cell, have, sizeof have);
+	txn_deploy_name(cell, gen, name, sizeof name);
+	snprintf(want, sizeof want, gen ? "../../deploy/%s" : "", name);
+	return strcmp(have, want) != 0 ? txn_switch(r, cell, gen, err) : 0;
+}
+
 int txn_reconcile(struct nip_root *r, struct nip_error *err)
 {
-	DIR *d;
-	struct dirent *e;
-	int fd = openat(r->fd, "cells", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return nip_err_sys(err, NIP_E_IO, errno, "%s/cells", r->path);
-	}
-	while (rc == 0 && (e = readdir(d))) {
-		char have[256], want[256], name[128];
-		int64_t gen;
-		if (e->d_name[0] == '.')
-			continue;
-		if (nip_db_current(r->db, e->d_name, &gen, err) < 0) {
-			rc = -1;
-			break;
-		}
-		current_link(r, e->d_name, have, sizeof have);
-		txn_deploy_name(e->d_name, gen, name, sizeof name);
-		snprintf(want, sizeof want, gen ? "../../deploy/%s" : "", name);
-		if (strcmp(have, want) != 0)
-			rc = txn_switch(r, e->d_name, gen, err);
-	}
-	closedir(d);
-	return rc;
+	return txn_each_cell(r, reconcile_cell, r, err);
 }
 
 int txn_anchor_save(struct nip_root *r, struct nip_error *err)

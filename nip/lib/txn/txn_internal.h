@@ -40,6 +40,13 @@ int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_err
 /* ProvChain's last entry, kept outside the database (keys/provchain.head). */
 int txn_anchor_save(struct nip_root *r, struct nip_error *err);
 int txn_anchor_load(struct nip_root *r, struct nip_provchain_anchor *a, int *have, struct nip_error *err);
+/* Ends a one-statement change begun with nip_db_begin: log it, commit,
+ * anchor. */
+int txn_logged_commit(struct nip_root *r, const char *event, const char *subject,
+		      const char *details, struct nip_error *err);
+/* Calls fn for each cell that has a directory under cells/. */
+int txn_each_cell(struct nip_root *r, int (*fn)(void *ctx, const char *cell, struct nip_error *err),
+		  void *ctx, struct nip_error *err);
 int txn_reconcile(struct nip_root *r, struct nip_error *err);
 /* config "previous.CELL": what a bare rollback goes back to. */
 int txn_set_previous(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err);

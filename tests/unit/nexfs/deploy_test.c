@@ -189,6 +189,7 @@ static void test_deep(void)
 {
 	enum { DEPTH = 300 };
 	struct nip_file *files = calloc(2 * DEPTH, sizeof *files);
+	uint64_t missing;
 	struct tstore t;
 	struct nip_error err;
 	uint8_t h[NIP_SHA256_LEN];
@@ -230,6 +231,7 @@ static void test_deep(void)
 	CU_ASSERT(ok);
 	if (fd >= 0)
 		close(fd);
+	CU_ASSERT_EQUAL(nip_deploy_check(t.fs, files, 2 * DEPTH, "deep", NULL, NULL, &missing, &err), 0);
 	CU_ASSERT_EQUAL(nip_deploy_remove(t.fs, "deep", &err), 0);
 	CU_ASSERT_EQUAL(count_entries(t.rootfd, "deploy"), 0);
 	for (size_t k = 0; k < 2 * DEPTH; k++)
@@ -329,6 +331,7 @@ static void test_link_limit_copies(void)
 	struct stat st, obj;
 	char path[128], name[32], buf[8];
 	int links, fd, full = 0;
+	uint64_t missing;
 
 	tstore_open(&t);
 	if (fstatfs(t.rootfd, &sfs) < 0 || sfs.f_type != 0xEF53) {
@@ -352,6 +355,7 @@ static void test_link_limit_copies(void)
 	stat_at(t.rootfd, "deploy/gen/f", &st);
 	CU_ASSERT_NOT_EQUAL(st.st_ino, obj.st_ino);
 	CU_ASSERT_EQUAL(st.st_mode & 07777, 0444);
+	CU_ASSERT_EQUAL(nip_deploy_check(t.fs, files, 1, "gen", NULL, NULL, &missing, &err), 0);
 	fd = openat(t.rootfd, "deploy/gen/f", O_RDONLY);
 	CU_ASSERT_EQUAL(read(fd, buf, sizeof buf), 4);
 	CU_ASSERT_EQUAL(memcmp(buf, "many", 4), 0);
@@ -366,6 +370,66 @@ static void test_link_limit_copies(void)
 	tstore_close(&t);
 }
 
+struct bad_list {
+	int n;
+	char lines[8][160];
+};
+
+static void note_bad(void *ctx, const char *what, const char *name, const char *why)
+{
+	struct bad_list *b = ctx;
+	if (b->n < 8)
+		snprintf(b->lines[b->n], sizeof b->lines[0], "%s %s: %s", what, name, why);
+	b->n++;
+}
+
+/* fsck of a deployment: whole, then changed by hand, then redone. */
+static void test_check_and_redo(void)
+{
+	struct tstore t;
+	struct nip_error err;
+	struct bad_list b = {0};
+	uint64_t missing;
+	struct stat before, after;
+
+	tstore_open(&t);
+	store_tree(t.fs);
+	CU_ASSERT_EQUAL_FATAL(nip_deploy_checkout(t.fs, tree, NTREE, "gen", &err), 0);
+	CU_ASSERT_EQUAL(nip_deploy_check(t.fs, tree, NTREE, "gen", note_bad, &b, &missing, &err), 0);
+	CU_ASSERT_EQUAL(b.n, 0);
+	/* A symlink retargeted, a FIFO removed, a file planted. */
+	CU_ASSERT_EQUAL_FATAL(fchmodat(t.rootfd, "deploy/gen/bin", 0755, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(fchmodat(t.rootfd, "deploy/gen/etc", 0755, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(unlinkat(t.rootfd, "deploy/gen/bin/t", 0), 0);
+	CU_ASSERT_EQUAL_FATAL(symlinkat("/etc/shadow", t.rootfd, "deploy/gen/bin/t"), 0);
+	CU_ASSERT_EQUAL_FATAL(unlinkat(t.rootfd, "deploy/gen/etc/fifo", 0), 0);
+	close(openat(t.rootfd, "deploy/gen/etc/planted", O_WRONLY | O_CREAT, 0444));
+	CU_ASSERT_EQUAL_FATAL(fchmodat(t.rootfd, "deploy/gen/bin", 0555, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(fchmodat(t.rootfd, "deploy/gen/etc", 0555, 0), 0);
+	CU_ASSERT_EQUAL(nip_deploy_check(t.fs, tree, NTREE, "gen", note_bad, &b, &missing, &err), 3);
+	CU_ASSERT_EQUAL(missing, 0);
+	CU_ASSERT_STRING_EQUAL(b.lines[0], "deployment gen/bin/t: symlink points elsewhere");
+	CU_ASSERT_STRING_EQUAL(b.lines[1], "deployment gen/etc/planted: not part of the generation");
+	CU_ASSERT_STRING_EQUAL(b.lines[2], "deployment gen/etc/fifo: missing");
+	/* Redone in place: a new tree at the same name, whole again. */
+	stat_at(t.rootfd, "deploy/gen", &before);
+	CU_ASSERT_EQUAL_FATAL(nip_deploy_redo(t.fs, tree, NTREE, "gen", &err), 0);
+	stat_at(t.rootfd, "deploy/gen", &after);
+	CU_ASSERT_NOT_EQUAL(before.st_ino, after.st_ino);
+	CU_ASSERT_EQUAL(count_entries(t.rootfd, "deploy"), 1);
+	b.n = 0;
+	CU_ASSERT_EQUAL(nip_deploy_check(t.fs, tree, NTREE, "gen", note_bad, &b, &missing, &err), 0);
+	/* Redo needs a deployment to replace. */
+	CU_ASSERT_EQUAL(nip_deploy_redo(t.fs, tree, NTREE, "none", &err), -1);
+	CU_ASSERT_EQUAL(count_entries(t.rootfd, "deploy"), 1);
+	CU_ASSERT_EQUAL(nip_deploy_remove(t.fs, "gen", &err), 0);
+	b.n = 0;
+	CU_ASSERT_EQUAL(nip_deploy_check(t.fs, tree, NTREE, "gen", note_bad, &b, &missing, &err), 1);
+	CU_ASSERT_STRING_EQUAL(b.lines[0], "deployment gen/.: the deployment is missing");
+	tstore_close(&t);
+}
+
 NIP_UNIT_SUITE("nexfs/deploy", NIP_TEST(test_checkout), NIP_TEST(test_checkout_refusals),
 	       NIP_TEST(test_checkout_failures_leave_nothing), NIP_TEST(test_deep),
-	       NIP_TEST(test_remove), NIP_TEST(test_devices), NIP_TEST(test_link_limit_copies))
+	       NIP_TEST(test_remove), NIP_TEST(test_devices), NIP_TEST(test_link_limit_copies),
+	       NIP_TEST(test_check_and_redo))
