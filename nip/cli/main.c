@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "nip/crypto.h"
+#include "nip/txn.h"
 
 static const struct cli_cmd *const commands[] = {
 	&cli_cmd_key,	  &cli_cmd_pack,	&cli_cmd_verify, &cli_cmd_inspect, &cli_cmd_cid,
@@ -144,8 +145,12 @@ static int take_globals(struct cli_opts *o, int *argc, char **argv, int *version
 				return cli_usage(o, NULL, "%s needs a value", valued[k]);
 			if (k == 0)
 				o->root = val;
-			else if (k == 1)
+			else if (k == 1) {
+				struct nip_error err;
+				if (nip_cell_name_check(val, &err) < 0)
+					return cli_usage(o, NULL, "--cell: %s", err.msg);
 				o->cell = val;
+			}
 			else {
 				int64_t t;
 				if (nip_parse_i64(val, 0, 86400 * 365, &t) < 0)

@@ -39,7 +39,7 @@ tar -C "$W/tree" -cf - . | zstd -3 -T0 -q >"$W/big.tar.zst"
 if [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && truncate -s $((mb * 4 + 512))M "$W/fs.img" &&
 	mkfs.ext4 -q -F "$W/fs.img" && mount -o loop "$W/fs.img" "$M" && umount "$M"; then
 	fs="a fresh journaled ext4 (loop device) per run"
-	fresh="umount $M 2>/dev/null; mkfs.ext4 -q -F $W/fs.img && mount -o loop $W/fs.img $M && mkdir $M/t"
+	fresh="umount $M 2>/dev/null; mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 $W/fs.img && mount -o loop $W/fs.img $M && mkdir $M/t"
 else
 	fs="the same directory emptied by rm -rf before each run"
 	fresh="rm -rf $M/t && mkdir $M/t"

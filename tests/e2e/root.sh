@@ -95,6 +95,9 @@ check "fsck --repair" "$NIP" --root "$R" fsck --repair
 check "clean" "$NIP" --root "$R" fsck
 check "rollback 3" "$NIP" --root "$R" rollback 3
 
+expect 2 'cell name "../x"' "a cell name that is a path: exit 2" "$NIP" --root "$R" --cell ../x install hello-1.0-1.nip
+[ ! -e "$R/x" ] && pass "no ROOT/x" || fail "no ROOT/x"
+
 # Another cell's files survive this cell's automatic gc.
 check "install into cell other" "$NIP" --root "$R" --cell other install hello-1.0-1.nip libgreet-2.0-1.nip
 check "upgrade in system (runs gc)" "$NIP" --root "$R" install hello-1.0-1.nip

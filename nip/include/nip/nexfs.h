@@ -56,6 +56,13 @@ int nip_object_put_link(struct nip_nexfs *fs, const char *target, struct nip_err
 
 /* syncfs() of the store's file system: the batched fsync. */
 int nip_nexfs_sync(struct nip_nexfs *fs, struct nip_error *err);
+/* The same on a thread of its own, so that the disk flushes the objects
+ * while the caller builds the tree and the checkout; wait (which frees s,
+ * and accepts NULL) reports its result. What was written after the start
+ * needs one more nip_nexfs_sync, which then has little left to do. */
+struct nip_nexfs_syncer;
+int nip_nexfs_sync_start(struct nip_nexfs *fs, struct nip_nexfs_syncer **out, struct nip_error *err);
+int nip_nexfs_sync_wait(struct nip_nexfs_syncer *s, struct nip_error *err);
 
 /* Stores every directory node of the tree that `files` (archive order,
  * parents first, as a manifest lists them) describes; returns its root. */

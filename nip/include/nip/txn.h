@@ -50,6 +50,11 @@ struct nip_txn_result {
 
 /* install FILE.nip...: one transaction, exactly those versions (up or down),
  * with dependencies and conflicts checked against what is installed. */
+/* A cell name is a directory under cells/ and part of deployment names:
+ * 1 to 64 of [A-Za-z0-9_-], not starting with '-'. */
+#define NIP_CELL_NAME_MAX 64
+int nip_cell_name_check(const char *name, struct nip_error *err);
+
 int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *paths, size_t n,
 			  int dry_run, struct nip_txn_result *res, struct nip_error *err);
 /* remove NAME...: refuses to take dependents along unless cascade. */

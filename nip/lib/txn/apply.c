@@ -298,16 +298,17 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	      const char *reason, int dry_run, struct nip_txn_result *res, struct nip_error *err)
 {
 	struct txn_set old = {0};
+	struct nip_nexfs_syncer *syncer = NULL;
 	struct nip_pubkey *keys = NULL;
 	struct nip_file *files = NULL, *oldfiles = NULL;
 	size_t nkeys = 0, nfiles = 0, noldfiles = 0;
 	uint8_t root[NIP_SHA256_LEN];
 	char name[128];
 	int64_t gen;
-	int rc = -1, began = 0;
+	int rc = -1, began = 0, synced;
 
 	memset(res, 0, sizeof *res);
-	if (txn_current_set(r, cell, &old, err) < 0)
+	if (nip_cell_name_check(cell, err) < 0 || txn_current_set(r, cell, &old, err) < 0)
 		return -1;
 	if (same_set(&old, set) && !repairs(r, set)) {
 		rc = 0; /* nothing to do, and no generation for it */
@@ -325,6 +326,9 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 			if (import(r, &set->v[i], keys, nkeys, err) < 0)
 				goto out;
 		}
+	/* The imported objects flush while the tree and checkout are built. */
+	if (keys && nip_nexfs_sync_start(r->fs, &syncer, err) < 0)
+		goto out;
 	if (txn_compose(&old, &oldfiles, &noldfiles, err) < 0 ||
 	    txn_merge_etc(r, cell, oldfiles, noldfiles, files, nfiles, res, err) < 0)
 		goto out;
@@ -337,7 +341,11 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	if (faccessat(nip_nexfs_deploy_fd(r->fs), name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    nip_deploy_remove(r->fs, name, err) < 0)
 		goto out;
-	if (nip_deploy_checkout(r->fs, files, nfiles, name, err) < 0 || nip_nexfs_sync(r->fs, err) < 0)
+	if (nip_deploy_checkout(r->fs, files, nfiles, name, err) < 0)
+		goto out;
+	synced = nip_nexfs_sync_wait(syncer, err);
+	syncer = NULL;
+	if (synced < 0 || nip_nexfs_sync(r->fs, err) < 0)
 		goto out;
 	if (nip_db_begin(r->db, err) < 0)
 		goto out;
@@ -351,6 +359,10 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 		goto out;
 	rc = txn_gc(r, cell, r->keep, NULL, err);
 out:
+	if (syncer) {
+		struct nip_error ignored;
+		nip_nexfs_sync_wait(syncer, &ignored);
+	}
 	if (began)
 		nip_db_rollback(r->db);
 	free(files);

@@ -153,7 +153,8 @@ int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof *stats);
-	if (nip_db_current(r->db, cell, &cur, err) < 0 || nip_db_generations(r->db, cell, &gens, &n, err) < 0)
+	if (nip_cell_name_check(cell, err) < 0 || nip_db_current(r->db, cell, &cur, err) < 0 ||
+	    nip_db_generations(r->db, cell, &gens, &n, err) < 0)
 		return -1;
 	if (!(k.gens = calloc(n + 1, sizeof *k.gens))) {
 		nip_err(err, NIP_E_NOMEM, "out of memory");

@@ -206,7 +206,8 @@ int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t 
 	char subject[128], details[64];
 	int rc = -1, found = 0;
 
-	if (nip_db_current(r->db, cell, &cur, err) < 0 || nip_db_generations(r->db, cell, &gens, &n, err) < 0)
+	if (nip_cell_name_check(cell, err) < 0 || nip_db_current(r->db, cell, &cur, err) < 0 ||
+	    nip_db_generations(r->db, cell, &gens, &n, err) < 0)
 		return -1;
 	if (want == 0) {
 		/* The one current before this, if gc has kept it. */

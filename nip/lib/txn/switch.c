@@ -12,6 +12,19 @@
 
 #include "txn_internal.h"
 
+int nip_cell_name_check(const char *name, struct nip_error *err)
+{
+	char s[80];
+	size_t len = strlen(name);
+
+	if (len == 0 || len > NIP_CELL_NAME_MAX || name[0] == '-' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != len)
+		return nip_err(err, NIP_E_USAGE,
+			       "cell name \"%s\": use 1 to %d letters, digits, '_' or '-' (not first)",
+			       nip_shorten(name, s, sizeof s), NIP_CELL_NAME_MAX);
+	return 0;
+}
+
 void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "%s-%lld", cell, (long long)gen);
@@ -19,7 +32,11 @@ void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz)
 
 static int cell_dir(struct nip_root *r, const char *cell, struct nip_error *err)
 {
-	int cells = openat(r->fd, "cells", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), fd;
+	int cells, fd;
+
+	if (nip_cell_name_check(cell, err) < 0)
+		return -1;
+	cells = openat(r->fd, "cells", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (cells < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "%s/cells", r->path);
 	if (mkdirat(cells, cell, 0755) < 0 && errno != EEXIST) {
