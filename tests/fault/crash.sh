@@ -7,9 +7,10 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/e2e/lib.sh"
 : "${NIP_INJECT:?NIP_INJECT must name the fault injector (make builds it)}"
+PRE=$NIP_INJECT
 if [ "${SAN:-}" = 1 ]; then
-	echo "# skipped: the injector is an LD_PRELOAD, and ASan must come first in the library list"
-	exit 77
+	# ASan must come first in the library list; the injector follows it.
+	PRE="$(${CC:-cc} -print-file-name=libasan.so) $NIP_INJECT"
 fi
 export SOURCE_DATE_EPOCH=1700000000
 "$NIP" key generate me >/dev/null
@@ -26,7 +27,7 @@ printf 'shared\n' >a/usr/share/data
 fault() { # MODE N CMD...: run CMD under the injector
 	m=$1 k=$2
 	shift 2
-	LD_PRELOAD=$NIP_INJECT NIP_FAULT_MODE=$m NIP_FAULT_N=$k "$@" >"$T/.fout" 2>"$T/.ferr"
+	LD_PRELOAD="$PRE" NIP_FAULT_MODE=$m NIP_FAULT_N=$k "$@" >"$T/.fout" 2>"$T/.ferr"
 }
 
 # Old or new, never a mix; everything checks; the next change works.
@@ -52,7 +53,7 @@ after() { # WHAT
 
 # A clean run counts the mutating calls.
 rm -rf R && cp -a R0 R
-LD_PRELOAD=$NIP_INJECT NIP_FAULT_COUNT=$T/count "$NIP" --root R install t2.nip
+LD_PRELOAD="$PRE" NIP_FAULT_COUNT=$T/count "$NIP" --root R install t2.nip
 calls=$(sed -n 's/^calls //p' "$T/count" | tail -n 1)
 echo "# an upgrade makes $calls mutating calls"
 for mode in kill eio enospc; do
@@ -78,7 +79,7 @@ for op in rollback "gc --keep 1"; do
 	rm -rf R && cp -a R1 R
 	rm -f "$T/count"
 	# shellcheck disable=SC2086 # op holds its own arguments
-	LD_PRELOAD=$NIP_INJECT NIP_FAULT_COUNT=$T/count "$NIP" --root R $op >/dev/null
+	LD_PRELOAD="$PRE" NIP_FAULT_COUNT=$T/count "$NIP" --root R $op >/dev/null
 	ncalls=$(sed -n 's/^calls //p' "$T/count" | tail -n 1)
 	ok=0 k=1
 	while [ "$k" -le "$ncalls" ]; do
