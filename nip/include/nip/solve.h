@@ -7,6 +7,7 @@
 #define NIP_SOLVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nip/package.h"
 #include "nip/util.h"
@@ -31,10 +32,55 @@ int nip_solver_install(struct nip_solver *s, void *handle, struct nip_error *err
 int nip_solver_remove(struct nip_solver *s, const char *name, int cascade, struct nip_error *err);
 
 /* The handles of the resulting installed set, in no particular order
- * (caller frees *out). On NIP_E_RESOLVE, err's message holds the first
+ * (caller frees *out); packages from tracks are not among them (see
+ * nip_solver_picks). On NIP_E_RESOLVE, err's message holds the first
  * problem; *problems (if not NULL) gets all of them with libsolv's
  * solutions ("problem N: ...", "  solution M: ..." lines). */
 int nip_solver_solve(struct nip_solver *s, void ***out, size_t *n, char **problems,
 		     struct nip_error *err);
+
+/* ---- tracks ------------------------------------------------------------ */
+
+/* A package of a track's index: what resolution needs, and what fetching
+ * needs afterwards. */
+struct nip_index_entry {
+	const char *name, *version, *arch;
+	char **rel[NIP_REL_COUNT];
+	size_t nrel[NIP_REL_COUNT];
+	uint8_t cid[NIP_SHA256_LEN];
+	uint64_t size;
+	const char *path; /* relative to the track's base URL */
+};
+
+/* Writes a track's index as libsolv's .solv at dirfd/name, atomically: the
+ * cache a refresh makes once per index, so resolving parses nothing. */
+int nip_solv_write(const char *track, const struct nip_index_entry *v, size_t n, int dirfd,
+		   const char *name, struct nip_error *err);
+/* Adds a track's packages from its .solv; on equal terms a track of higher
+ * priority wins over one of lower, whatever the versions. */
+int nip_solver_add_track(struct nip_solver *s, const char *track, int priority, int fd,
+			 struct nip_error *err);
+
+/* Jobs by name. want: the best package satisfying a relation ("hello",
+ * "hello >= 1.0", "greeter"), from the tracks or the candidates (add them
+ * first: a plain name that no package has is taken as virtual). upgrade:
+ * one installed package (name) or all (NULL) to the best available. pin:
+ * keep NAME as it is installed (version NULL), or at exactly VERSION
+ * (after every package and track has been added). */
+int nip_solver_want(struct nip_solver *s, const char *spec, struct nip_error *err);
+int nip_solver_upgrade(struct nip_solver *s, const char *name, struct nip_error *err);
+int nip_solver_pin(struct nip_solver *s, const char *name, const char *version,
+		   struct nip_error *err);
+
+/* After a successful solve: the packages of the result that come from
+ * tracks. Strings but path belong to the solver; free with nip_picks_free. */
+struct nip_pick {
+	const char *track, *name, *version, *arch;
+	char *path;
+	uint8_t cid[NIP_SHA256_LEN];
+	uint64_t size;
+};
+int nip_solver_picks(struct nip_solver *s, struct nip_pick **out, size_t *n, struct nip_error *err);
+void nip_picks_free(struct nip_pick *v, size_t n);
 
 #endif

@@ -11,18 +11,7 @@
 #include <solv/solver.h>
 #include <solv/transaction.h>
 
-#include "nip/solve.h"
-
-struct nip_solver {
-	Pool *pool;
-	Repo *installed, *candidates;
-	Queue jobs;
-	void **handles; /* by solvable Id */
-	size_t nhandles;
-	char **erase; /* names asked to be removed (for the cascade check) */
-	size_t nerase;
-	int cascade;
-};
+#include "internal.h"
 
 struct nip_solver *nip_solver_new(const char *arch, struct nip_error *err)
 {
@@ -43,6 +32,7 @@ struct nip_solver *nip_solver_new(const char *arch, struct nip_error *err)
 	s->candidates = repo_create(s->pool, "@commandline");
 	pool_set_installed(s->pool, s->installed);
 	queue_init(&s->jobs);
+	queue_init(&s->result);
 	return s;
 }
 
@@ -51,6 +41,7 @@ void nip_solver_free(struct nip_solver *s)
 	if (!s)
 		return;
 	queue_free(&s->jobs);
+	queue_free(&s->result);
 	pool_free(s->pool);
 	free(s->handles);
 	for (size_t i = 0; i < s->nerase; i++)
@@ -59,7 +50,7 @@ void nip_solver_free(struct nip_solver *s)
 	free(s);
 }
 
-static Id op_flags(enum nip_op op)
+Id solve_op_flags(enum nip_op op)
 {
 	switch (op) {
 	case NIP_OP_LT: return REL_LT;
@@ -72,7 +63,7 @@ static Id op_flags(enum nip_op op)
 }
 
 /* "a >= 1 | b" as one libsolv dependency Id. */
-static int dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out, struct nip_error *err)
+int solve_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out, struct nip_error *err)
 {
 	struct nip_relation r;
 	Id id = 0;
@@ -83,7 +74,7 @@ static int dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out,
 		const struct nip_dep *d = &r.alts[i];
 		Id one = pool_str2id(pool, d->name, 1);
 		if (d->op != NIP_OP_NONE)
-			one = pool_rel2id(pool, one, pool_str2id(pool, d->version, 1), op_flags(d->op), 1);
+			one = pool_rel2id(pool, one, pool_str2id(pool, d->version, 1), solve_op_flags(d->op), 1);
 		id = id ? pool_rel2id(pool, one, id, REL_OR, 1) : one;
 	}
 	nip_relation_free(&r);
@@ -91,12 +82,12 @@ static int dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out,
 	return 0;
 }
 
-static int add_deps(Repo *repo, Offset *field, char *const *v, size_t n, enum nip_rel_kind kind,
+int solve_add_deps(Repo *repo, Offset *field, char *const *v, size_t n, enum nip_rel_kind kind,
 		    struct nip_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		Id id;
-		if (dep_id(repo->pool, v[i], kind, &id, err) < 0)
+		if (solve_dep_id(repo->pool, v[i], kind, &id, err) < 0)
 			return -1;
 		*field = repo_addid_dep(repo, *field, id, 0);
 	}
@@ -118,15 +109,15 @@ int nip_solver_add(struct nip_solver *s, const struct nip_manifest *m, int insta
 	sv->evr = pool_str2id(s->pool, m->version, 1);
 	sv->arch = pool_str2id(s->pool, arch, 1);
 	sv->provides = repo_addid_dep(repo, sv->provides, solvable_selfprovidedep(sv), 0);
-	if (add_deps(repo, &sv->provides, m->rel[NIP_REL_PROVIDES], m->nrel[NIP_REL_PROVIDES],
+	if (solve_add_deps(repo, &sv->provides, m->rel[NIP_REL_PROVIDES], m->nrel[NIP_REL_PROVIDES],
 		     NIP_REL_PROVIDES, err) < 0 ||
-	    add_deps(repo, &sv->requires, m->rel[NIP_REL_DEPENDS], m->nrel[NIP_REL_DEPENDS],
+	    solve_add_deps(repo, &sv->requires, m->rel[NIP_REL_DEPENDS], m->nrel[NIP_REL_DEPENDS],
 		     NIP_REL_DEPENDS, err) < 0 ||
-	    add_deps(repo, &sv->conflicts, m->rel[NIP_REL_CONFLICTS], m->nrel[NIP_REL_CONFLICTS],
+	    solve_add_deps(repo, &sv->conflicts, m->rel[NIP_REL_CONFLICTS], m->nrel[NIP_REL_CONFLICTS],
 		     NIP_REL_CONFLICTS, err) < 0 ||
-	    add_deps(repo, &sv->obsoletes, m->rel[NIP_REL_OBSOLETES], m->nrel[NIP_REL_OBSOLETES],
+	    solve_add_deps(repo, &sv->obsoletes, m->rel[NIP_REL_OBSOLETES], m->nrel[NIP_REL_OBSOLETES],
 		     NIP_REL_OBSOLETES, err) < 0 ||
-	    add_deps(repo, &sv->recommends, m->rel[NIP_REL_RECOMMENDS], m->nrel[NIP_REL_RECOMMENDS],
+	    solve_add_deps(repo, &sv->recommends, m->rel[NIP_REL_RECOMMENDS], m->nrel[NIP_REL_RECOMMENDS],
 		     NIP_REL_RECOMMENDS, err) < 0)
 		return nip_err_prefix(err, "%s-%s: ", m->name, m->version);
 	if ((size_t)p >= s->nhandles) {
@@ -212,8 +203,9 @@ int nip_solver_solve(struct nip_solver *s, void ***out, size_t *n, char **proble
 {
 	Solver *solv;
 	Transaction *trans = NULL;
-	Queue result;
+	Queue *result = &s->result;
 	void **v = NULL;
+	size_t k = 0;
 	int rc = -1, np;
 
 	pool_addfileprovides(s->pool);
@@ -221,7 +213,7 @@ int nip_solver_solve(struct nip_solver *s, void ***out, size_t *n, char **proble
 	solv = solver_create(s->pool);
 	solver_set_flag(solv, SOLVER_FLAG_ALLOW_DOWNGRADE, 1);
 	solver_set_flag(solv, SOLVER_FLAG_ALLOW_UNINSTALL, s->cascade);
-	queue_init(&result);
+	queue_empty(result);
 	if ((np = solver_solve(solv, &s->jobs)) > 0) {
 		explain(s, solv, np, problems, err);
 		goto out;
@@ -242,19 +234,22 @@ int nip_solver_solve(struct nip_solver *s, void ***out, size_t *n, char **proble
 			}
 		}
 	}
-	transaction_installedresult(trans, &result);
-	v = calloc((size_t)result.count + 1, sizeof *v);
+	transaction_installedresult(trans, result);
+	v = calloc((size_t)result->count + 1, sizeof *v);
 	if (!v) {
 		nip_err(err, NIP_E_NOMEM, "solver: out of memory");
 		goto out;
 	}
-	for (int i = 0; i < result.count; i++)
-		v[i] = s->handles[result.elements[i]];
+	/* Packages from tracks have no handle: nip_solver_picks names them. */
+	for (int i = 0; i < result->count; i++) {
+		Id p = result->elements[i];
+		if ((size_t)p < s->nhandles && s->handles[p])
+			v[k++] = s->handles[p];
+	}
 	*out = v;
-	*n = (size_t)result.count;
+	*n = k;
 	rc = 0;
 out:
-	queue_free(&result);
 	if (trans)
 		transaction_free(trans);
 	solver_free(solv);
