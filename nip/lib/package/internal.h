@@ -72,17 +72,19 @@ int policy_allows(const char *policy, const char *what, const char *path);
  * while the caller hashes; every frame is checked (checksum present, window
  * capped, no dictionary, not skippable) and the ratio is capped. */
 struct zread;
-struct zread *zread_new(int fd, int threaded, struct nip_error *err);
+/* sink sees, in order and once, the compressed bytes the decompressor
+ * consumes, with the frame they belong to (1 = the head), on the
+ * decompressing thread: its state is the reader's to look at only once
+ * the stream has been read to where it needs it. */
+typedef void zread_sink(void *ctx, const unsigned char *p, size_t n, int frame);
+struct zread *zread_new(int fd, int threaded, zread_sink *sink, void *sink_ctx,
+			struct nip_error *err);
 /* Exactly n bytes, or NIP_E_FORMAT "truncated". */
 int zread_exact(struct zread *z, void *dst, size_t n, struct nip_error *err);
 /* Zero copy: up to max bytes in place; *len 0 only at the end of the stream. */
 int zread_peek(struct zread *z, const unsigned char **p, size_t *len, size_t max,
 	       struct nip_error *err);
 void zread_advance(struct zread *z, size_t n);
-/* fn sees, in order and once, the compressed bytes behind each chunk the
- * reader moves to, with the frame they belong to (1 = the head). */
-void zread_set_zsink(struct zread *z, void (*fn)(void *ctx, const unsigned char *p, size_t n, int frame),
-		     void *ctx);
 /* The number of the frame that ends exactly at the read position, or 0. */
 int zread_frame_ended(const struct zread *z);
 /* Once a signature has bounded the output, the ratio cap has done its job:

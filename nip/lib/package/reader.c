@@ -286,9 +286,8 @@ static int read_package(int fd, const struct nip_pubkey *keys, size_t nkeys, int
 		nip_err(err, NIP_E_NOMEM, "package: out of memory");
 		goto out;
 	}
-	if (!(z = zread_new(fd, whole, err)))
+	if (!(z = zread_new(fd, whole, zseen_sink, &seen, err)))
 		goto out;
-	zread_set_zsink(z, zseen_sink, &seen);
 	if (read_head(z, keys, nkeys, pkg, &seen, err) < 0)
 		goto out;
 	if (whole) {
