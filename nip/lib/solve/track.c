@@ -18,9 +18,10 @@
 
 #include "internal.h"
 
+/* libsolv's arch-independent id under DISTTYPE_DEB is "all". */
 static const char *solv_arch(const char *arch)
 {
-	return strcmp(arch, "all") == 0 || strcmp(arch, "any") == 0 ? "noarch" : arch;
+	return strcmp(arch, "noarch") == 0 || strcmp(arch, "any") == 0 ? "all" : arch;
 }
 
 static int add_entry(Repo *repo, Repodata *data, const struct nip_index_entry *e,
