@@ -48,4 +48,7 @@
 #define NIP_SCRYPT_MEMLIMIT_MAX (2ull << 30)
 #define NIP_SCRYPT_OPSLIMIT_MAX (1ull << 32)
 
+/* One decompressed index part (all packages of a bin). */
+#define NIP_INDEX_PART_MAX (64u << 20)
+
 #endif

@@ -49,13 +49,21 @@ struct nip_index_entry {
 	size_t nrel[NIP_REL_COUNT];
 	uint8_t cid[NIP_SHA256_LEN];
 	uint64_t size;
-	const char *path; /* relative to the track's base URL */
+	const char *path;    /* the track's target path */
+	const char *signer;  /* key id of the package's signer */
+	const char *summary; /* may be NULL */
 };
 
 /* Writes a track's index as libsolv's .solv at dirfd/name, atomically: the
  * cache a refresh makes once per index, so resolving parses nothing. */
 int nip_solv_write(const char *track, const struct nip_index_entry *v, size_t n, int dirfd,
 		   const char *name, struct nip_error *err);
+/* The same from a track's verified index parts (JSON, as track leaves them
+ * under the root: {"packages": [{"name", "version", "arch", "cid", "size",
+ * "path", "signer", "summary", "depends": [...], ...}]}), paths relative
+ * to dirfd. */
+int nip_solv_from_index(const char *track, int dirfd, char *const *parts, size_t nparts,
+			const char *name, struct nip_error *err);
 /* Adds a track's packages from its .solv; on equal terms a track of higher
  * priority wins over one of lower, whatever the versions. */
 int nip_solver_add_track(struct nip_solver *s, const char *track, int priority, int fd,
@@ -75,7 +83,7 @@ int nip_solver_pin(struct nip_solver *s, const char *name, const char *version,
 /* After a successful solve: the packages of the result that come from
  * tracks. Strings but path belong to the solver; free with nip_picks_free. */
 struct nip_pick {
-	const char *track, *name, *version, *arch;
+	const char *track, *name, *version, *arch, *signer;
 	char *path;
 	uint8_t cid[NIP_SHA256_LEN];
 	uint64_t size;

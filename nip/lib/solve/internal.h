@@ -27,4 +27,16 @@ int solve_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out, 
 int solve_add_deps(Repo *repo, Offset *field, char *const *v, size_t n, enum nip_rel_kind kind,
 		   struct nip_error *err);
 
+/* Building a track's .solv (track.c), entry by entry. */
+struct solv_build {
+	Pool *pool;
+	Repo *repo;
+	Repodata *data;
+};
+int solv_start(struct solv_build *b, const char *track, struct nip_error *err);
+int solv_add(struct solv_build *b, const struct nip_index_entry *e, struct nip_error *err);
+/* Writes dirfd/name atomically; frees the build in every case. */
+int solv_finish(struct solv_build *b, int dirfd, const char *name, struct nip_error *err);
+void solv_abandon(struct solv_build *b);
+
 #endif

@@ -54,34 +54,43 @@ static int add_entry(Repo *repo, Repodata *data, const struct nip_index_entry *e
 	repodata_set_bin_checksum(data, p, SOLVABLE_CHECKSUM, REPOKEY_TYPE_SHA256, e->cid);
 	repodata_set_num(data, p, SOLVABLE_DOWNLOADSIZE, e->size);
 	repodata_set_location(data, p, 0, NULL, e->path);
+	/* The signer rides in libsolv's packager field: an installer checks
+	 * it against the publishers the track's root authorises. */
+	if (e->signer)
+		repodata_set_str(data, p, SOLVABLE_PACKAGER, e->signer);
+	if (e->summary && *e->summary)
+		repodata_set_str(data, p, SOLVABLE_SUMMARY, e->summary);
 	return 0;
 }
 
-int nip_solv_write(const char *track, const struct nip_index_entry *v, size_t n, int dirfd,
-		   const char *name, struct nip_error *err)
+int solv_start(struct solv_build *b, const char *track, struct nip_error *err)
 {
-	Pool *pool = pool_create();
-	Repo *repo;
-	Repodata *data;
+	if (!(b->pool = pool_create()))
+		return nip_err(err, NIP_E_NOMEM, "solver: out of memory");
+	pool_setdisttype(b->pool, DISTTYPE_DEB);
+	b->repo = repo_create(b->pool, track);
+	b->data = repo_add_repodata(b->repo, 0);
+	return 0;
+}
+
+int solv_add(struct solv_build *b, const struct nip_index_entry *e, struct nip_error *err)
+{
+	return add_entry(b->repo, b->data, e, err);
+}
+
+int solv_finish(struct solv_build *b, int dirfd, const char *name, struct nip_error *err)
+{
 	FILE *f = NULL;
 	int fd = -1, rc = -1;
 
-	if (!pool)
-		return nip_err(err, NIP_E_NOMEM, "solver: out of memory");
-	pool_setdisttype(pool, DISTTYPE_DEB);
-	repo = repo_create(pool, track);
-	data = repo_add_repodata(repo, 0);
-	for (size_t i = 0; i < n; i++)
-		if (add_entry(repo, data, &v[i], err) < 0)
-			goto out;
-	repodata_internalize(data);
+	repodata_internalize(b->data);
 	if ((fd = nip_tmpfile(dirfd, 0644, err)) < 0)
 		goto out;
 	if (!(f = fdopen(fd, "w"))) {
 		nip_err_sys(err, NIP_E_IO, errno, "%s", name);
 		goto out;
 	}
-	if (repo_write(repo, f) != 0 || fflush(f) != 0) {
+	if (repo_write(b->repo, f) != 0 || fflush(f) != 0) {
 		nip_err(err, NIP_E_IO, "%s: writing the solver cache failed", name);
 		goto out;
 	}
@@ -91,8 +100,30 @@ out:
 		fclose(f);
 	else if (fd >= 0)
 		close(fd);
-	pool_free(pool);
+	solv_abandon(b);
 	return rc;
+}
+
+void solv_abandon(struct solv_build *b)
+{
+	if (b->pool)
+		pool_free(b->pool);
+	b->pool = NULL;
+}
+
+int nip_solv_write(const char *track, const struct nip_index_entry *v, size_t n, int dirfd,
+		   const char *name, struct nip_error *err)
+{
+	struct solv_build b;
+
+	if (solv_start(&b, track, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (solv_add(&b, &v[i], err) < 0) {
+			solv_abandon(&b);
+			return -1;
+		}
+	return solv_finish(&b, dirfd, name, err);
 }
 
 int nip_solver_add_track(struct nip_solver *s, const char *track, int priority, int fd,
@@ -211,6 +242,7 @@ int nip_solver_picks(struct nip_solver *s, struct nip_pick **out, size_t *n, str
 		v[k].name = pool_id2str(s->pool, sv->name);
 		v[k].version = pool_id2str(s->pool, sv->evr);
 		v[k].arch = pool_id2str(s->pool, sv->arch);
+		v[k].signer = solvable_lookup_str(sv, SOLVABLE_PACKAGER);
 		/* libsolv builds the location in its temporary space. */
 		if (!(v[k].path = strdup(solvable_lookup_location(sv, NULL)))) {
 			nip_picks_free(v, k);

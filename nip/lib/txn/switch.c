@@ -116,7 +116,9 @@ static int reconcile_cell(void *ctx, const char *cell, struct nip_error *err)
 		return -1;
 	current_link(r, cell, have, sizeof have);
 	txn_deploy_name(cell, gen, name, sizeof name);
-	snprintf(want, sizeof want, gen ? "../../deploy/%s" : "", name);
+	want[0] = '\0';
+	if (gen)
+		snprintf(want, sizeof want, "../../deploy/%s", name);
 	return strcmp(have, want) != 0 ? txn_switch(r, cell, gen, err) : 0;
 }
 

@@ -235,6 +235,52 @@ static void test_bad_cache(void)
 	nip_solver_free(s);
 }
 
+/* The index parts a refresh leaves, read into a .solv. */
+static void test_from_index(void)
+{
+	static const char part[] =
+		"{\"packages\":[{\"name\":\"hello\",\"version\":\"1.0-1\",\"arch\":\"x86_64\","
+		"\"cid\":\"bafkreibnoelefnzgwbcacyt4vh52ymxvzbjq7mmqhtcnwarfq4lzegsiqe\",\"size\":42,"
+		"\"path\":\"pkgs/h.nip\",\"signer\":\"0123456789ABCDEF\",\"summary\":\"greets\","
+		"\"depends\":[\"libgreet >= 2\"]},"
+		"{\"name\":\"libgreet\",\"version\":\"2.0-1\",\"arch\":\"noarch\","
+		"\"cid\":\"bafkreibnoelefnzgwbcacyt4vh52ymxvzbjq7mmqhtcnwarfq4lzegsiqe\",\"size\":1,"
+		"\"path\":\"pkgs/l.nip\",\"signer\":\"0123456789ABCDEF\"}]}";
+	static const char bad[] = "{\"packages\":[{\"name\":\"x\"}]}";
+	char *parts[] = {"part.json"}, *badparts[] = {"bad.json"};
+	struct nip_error err;
+	struct nip_solver *s = nip_solver_new("x86_64", &err);
+	struct nip_pick *p = NULL;
+	void **h = NULL;
+	size_t nh, np;
+	int dirfd = open(nip_unit_tmpdir(), O_RDONLY | O_DIRECTORY), fd;
+
+	CU_ASSERT_EQUAL_FATAL(nip_write_atomic(dirfd, "part.json", part, sizeof part - 1, 0644, 0, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nip_solv_from_index("stable", dirfd, parts, 1, "stable.solv", &err), 0);
+	fd = openat(dirfd, "stable.solv", O_RDONLY);
+	CU_ASSERT_EQUAL_FATAL(nip_solver_add_track(s, "stable", 0, fd, &err), 0);
+	CU_ASSERT_EQUAL(nip_solver_want(s, "hello", &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nip_solver_solve(s, &h, &nh, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nip_solver_picks(s, &p, &np, &err), 0);
+	CU_ASSERT_EQUAL(np, 2);
+	for (size_t i = 0; i < np; i++) {
+		CU_ASSERT_STRING_EQUAL(p[i].signer, "0123456789ABCDEF");
+		CU_ASSERT_STRING_EQUAL(p[i].path, strcmp(p[i].name, "hello") == 0 ? "pkgs/h.nip" : "pkgs/l.nip");
+		CU_ASSERT_EQUAL(p[i].size, strcmp(p[i].name, "hello") == 0 ? 42 : 1);
+	}
+	nip_picks_free(p, np);
+	free(h);
+	nip_solver_free(s);
+	close(fd);
+
+	CU_ASSERT_EQUAL_FATAL(nip_write_atomic(dirfd, "bad.json", bad, sizeof bad - 1, 0644, 0, &err), 0);
+	CU_ASSERT_EQUAL(nip_solv_from_index("stable", dirfd, badparts, 1, "bad.solv", &err), -1);
+	CU_ASSERT_EQUAL(err.code, NIP_E_FORMAT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "track stable: bad.json: packages[0]"));
+	CU_ASSERT_EQUAL(faccessat(dirfd, "bad.solv", F_OK, 0), -1);
+	close(dirfd);
+}
+
 NIP_UNIT_SUITE("solve/track", NIP_TEST(test_want_by_name_and_constraint), NIP_TEST(test_problems_in_words),
 	       NIP_TEST(test_priority_and_pin), NIP_TEST(test_upgrade_from_installed),
-	       NIP_TEST(test_bad_cache))
+	       NIP_TEST(test_bad_cache), NIP_TEST(test_from_index))
