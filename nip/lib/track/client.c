@@ -1,0 +1,866 @@
+/* The TUF client workflow (specification 1.0, section 5, as python-tuf
+ * reads it): trusted root, root chain, timestamp, snapshot, targets, and
+ * delegated targets on demand. Metadata is persisted only once it verified,
+ * each file replaced atomically; a local copy that no longer verifies (its
+ * keys rotated) is ignored, which is what lets a client recover from a
+ * fast-forward attack. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct loaded {
+	char *role, *delegator;
+	struct tuf_md *md;
+};
+
+struct nip_tuf_client {
+	struct nip_tuf_opts o;
+	char *murl, *turl, *label;
+	struct tuf_md *root, *timestamp, *snapshot;
+	struct loaded *roles; /* targets and delegated roles, by (role, delegator) */
+	size_t nroles;
+	int changed;
+};
+
+static time_t now_of(const struct nip_tuf_client *c)
+{
+	return c->o.now ? c->o.now : time(NULL);
+}
+
+static int buf_sink(void *ctx, const void *p, size_t n, struct nip_error *err)
+{
+	return nip_buf_append(ctx, p, n, err);
+}
+
+/* Local file of a role: its URL-quoted name, so no role name can leave the
+ * directory. 0 read, 1 absent, -1 error. */
+static int role_file(const char *role, struct nip_buf *out, struct nip_error *err)
+{
+	if (tuf_quote(role, out, err) < 0 || nip_buf_printf(out, err, ".json") < 0)
+		return -1;
+	return nip_buf_cstr(out, err);
+}
+
+static int read_local(struct nip_tuf_client *c, const char *role, size_t max, struct nip_buf *out,
+		      struct nip_error *err)
+{
+	struct nip_buf name;
+	int rc;
+	nip_buf_init(&name, NIP_NAME_MAX * 3 + 8, "role name");
+	if (role_file(role, &name, err) < 0) {
+		nip_buf_free(&name);
+		return -1;
+	}
+	rc = nip_read_file(c->o.metadata_dirfd, (char *)name.data, max, 1, out, err);
+	if (rc < 0 && err && (err->errnum == ENOENT))
+		rc = 1;
+	nip_buf_free(&name);
+	return rc;
+}
+
+static int persist(struct nip_tuf_client *c, const char *role, const struct nip_buf *data,
+		   struct nip_error *err)
+{
+	struct nip_buf name;
+	int rc;
+	nip_buf_init(&name, NIP_NAME_MAX * 3 + 8, "role name");
+	rc = role_file(role, &name, err);
+	if (rc == 0)
+		rc = nip_write_atomic(c->o.metadata_dirfd, (char *)name.data, data->data, data->len,
+				      0644, 0, err);
+	nip_buf_free(&name);
+	return rc < 0 ? nip_err_prefix(err, "%s: saving %s.json: ", c->label, role) : 0;
+}
+
+/* GET base/[VERSION.]FILE with at most max bytes. */
+static int fetch_md(struct nip_tuf_client *c, const char *file, int64_t version, uint64_t max,
+		    struct nip_buf *out, struct nip_error *err)
+{
+	char url[NIP_URL_MAX + 512];
+	int rc;
+	if (version > 0)
+		snprintf(url, sizeof url, "%s/%lld.%s", c->murl, (long long)version, file);
+	else
+		snprintf(url, sizeof url, "%s/%s", c->murl, file);
+	rc = c->o.fetcher.ops->get(c->o.fetcher.self, url, max, buf_sink, out, err);
+	if (rc < 0)
+		nip_err_prefix(err, "%s: ", c->label);
+	return rc;
+}
+
+static void loaded_free(struct nip_tuf_client *c)
+{
+	for (size_t i = 0; i < c->nroles; i++) {
+		free(c->roles[i].role);
+		free(c->roles[i].delegator);
+		tuf_md_free(c->roles[i].md);
+	}
+	free(c->roles);
+	c->roles = NULL;
+	c->nroles = 0;
+}
+
+void nip_tuf_client_free(struct nip_tuf_client *c)
+{
+	if (!c)
+		return;
+	tuf_md_free(c->root);
+	tuf_md_free(c->timestamp);
+	tuf_md_free(c->snapshot);
+	loaded_free(c);
+	free(c->murl);
+	free(c->turl);
+	free(c->label);
+	free(c);
+}
+
+static char *strip_slash(const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+	size_t n = d ? strlen(d) : 0;
+	while (n && d[n - 1] == '/')
+		d[--n] = 0;
+	return d;
+}
+
+/* A root verifies with its own root role (on load, and as the second
+ * signature check of a rotation). */
+static int self_signed(const struct tuf_md *r, const char *what, struct nip_error *err)
+{
+	return tuf_verify_role(r, &r->ring, &r->roles[TUF_ROOT], what, err);
+}
+
+int nip_tuf_init(int dirfd, const void *root_json, size_t len, struct nip_error *err)
+{
+	struct tuf_md *r = NULL;
+	int rc;
+	if (len > NIP_TUF_ROOT_MAX)
+		return nip_err(err, NIP_E_LIMIT, "root.json: larger than %u bytes", NIP_TUF_ROOT_MAX);
+	if (tuf_md_parse(root_json, len, TUF_ROOT, "root.json", &r, err) < 0)
+		return -1;
+	rc = self_signed(r, "root.json", err);
+	tuf_md_free(r);
+	if (rc < 0)
+		return -1;
+	return nip_write_atomic(dirfd, "root.json", root_json, len, 0644, 0, err);
+}
+
+struct nip_tuf_client *nip_tuf_client_new(const struct nip_tuf_opts *o, struct nip_error *err)
+{
+	struct nip_tuf_client *c = calloc(1, sizeof *c);
+	if (!c) {
+		nip_err(err, NIP_E_NOMEM, "TUF client: out of memory");
+		return NULL;
+	}
+	c->o = *o;
+	c->murl = strip_slash(o->metadata_url);
+	c->turl = strip_slash(o->targets_url);
+	c->label = strdup(o->label ? o->label : "repository");
+	if (!c->murl || !c->label || (o->targets_url && !c->turl)) {
+		nip_tuf_client_free(c);
+		nip_err(err, NIP_E_NOMEM, "TUF client: out of memory");
+		return NULL;
+	}
+	return c;
+}
+
+int nip_tuf_changed(const struct nip_tuf_client *c)
+{
+	return c->changed;
+}
+
+static int load_trusted_root(struct nip_tuf_client *c, struct nip_error *err)
+{
+	struct nip_buf b;
+	int rc;
+	nip_buf_init(&b, NIP_TUF_ROOT_MAX, "root.json");
+	rc = read_local(c, "root", NIP_TUF_ROOT_MAX, &b, err);
+	if (rc == 1)
+		rc = nip_err(err, NIP_E_TRUST, "%s: no trusted root.json", c->label);
+	if (rc == 0)
+		rc = tuf_md_parse(b.data, b.len, TUF_ROOT, "trusted root.json", &c->root, err);
+	if (rc == 0)
+		rc = self_signed(c->root, "trusted root.json", err);
+	if (rc < 0)
+		nip_err_prefix(err, "%s: ", c->label);
+	nip_buf_free(&b);
+	return rc;
+}
+
+static int same_keys(const struct tuf_role *a, const struct tuf_role *b)
+{
+	if (a->nkeyids != b->nkeyids || a->threshold != b->threshold)
+		return 0;
+	for (size_t i = 0; i < a->nkeyids; i++)
+		if (strcmp(a->keyids[i], b->keyids[i]) != 0)
+			return 0;
+	return 1;
+}
+
+static int update_root(struct nip_tuf_client *c, struct nip_error *err)
+{
+	int64_t first = c->root->version + 1;
+	int rotated_online = 0;
+	for (int64_t v = first; v < first + NIP_TUF_MAX_ROOT_ROTATIONS; v++) {
+		struct nip_buf b;
+		struct tuf_md *n = NULL;
+		char what[64];
+		int rc;
+		snprintf(what, sizeof what, "%lld.root.json", (long long)v);
+		nip_buf_init(&b, NIP_TUF_ROOT_MAX, what);
+		rc = fetch_md(c, "root.json", v, NIP_TUF_ROOT_MAX, &b, err);
+		if (rc == NIP_FETCH_NOTFOUND) {
+			nip_buf_free(&b);
+			break;
+		}
+		if (rc == 0)
+			rc = tuf_md_parse(b.data, b.len, TUF_ROOT, what, &n, err);
+		/* Signed by the root we trust, then by itself: a rotation needs
+		 * both the old and the new keys. */
+		if (rc == 0)
+			rc = tuf_verify_role(n, &c->root->ring, &c->root->roles[TUF_ROOT], what, err);
+		if (rc == 0 && n->version != v)
+			rc = nip_err(err, NIP_E_TRUST, "%s: field version: %lld, expected %lld", what,
+				     (long long)n->version, (long long)v);
+		if (rc == 0)
+			rc = self_signed(n, what, err);
+		if (rc == 0 && (!same_keys(&n->roles[TUF_TIMESTAMP], &c->root->roles[TUF_TIMESTAMP]) ||
+				!same_keys(&n->roles[TUF_SNAPSHOT], &c->root->roles[TUF_SNAPSHOT])))
+			rotated_online = 1;
+		if (rc == 0)
+			rc = persist(c, "root", &b, err);
+		nip_buf_free(&b);
+		if (rc < 0) {
+			tuf_md_free(n);
+			return err && !strstr(err->msg, c->label) ? nip_err_prefix(err, "%s: ", c->label)
+								   : -1;
+		}
+		tuf_md_free(c->root);
+		c->root = n;
+	}
+	if (rotated_online) {
+		/* §5.3.11: timestamp or snapshot keys rotated: their old files
+		 * can no longer protect against rollback and must not block the
+		 * new ones (fast-forward recovery). */
+		unlinkat(c->o.metadata_dirfd, "timestamp.json", 0);
+		unlinkat(c->o.metadata_dirfd, "snapshot.json", 0);
+	}
+	return 0;
+}
+
+static int64_t snapshot_version_of(const struct tuf_md *ts)
+{
+	const json_t *m = json_object_get(ts->meta, "snapshot.json");
+	return json_integer_value(json_object_get(m, "version"));
+}
+
+/* Accepts a timestamp into the trusted set (rollback rules); 1 when it
+ * equals the trusted version (then it is dropped). */
+static int accept_timestamp(struct nip_tuf_client *c, const void *p, size_t n, const char *what,
+			    struct nip_error *err)
+{
+	struct tuf_md *ts = NULL;
+	if (tuf_md_parse(p, n, TUF_TIMESTAMP, what, &ts, err) < 0 ||
+	    tuf_verify_role(ts, &c->root->ring, &c->root->roles[TUF_TIMESTAMP], what, err) < 0)
+		goto fail;
+	if (c->timestamp) {
+		if (ts->version < c->timestamp->version) {
+			nip_err(err, NIP_E_TRUST, "%s: field version: %lld is older than the trusted %lld (rollback)",
+				what, (long long)ts->version, (long long)c->timestamp->version);
+			goto fail;
+		}
+		if (ts->version == c->timestamp->version) {
+			tuf_md_free(ts);
+			return 1;
+		}
+		if (snapshot_version_of(ts) < snapshot_version_of(c->timestamp)) {
+			nip_err(err, NIP_E_TRUST,
+				"%s: field meta.snapshot.json.version: %lld is older than the trusted %lld (rollback)",
+				what, (long long)snapshot_version_of(ts),
+				(long long)snapshot_version_of(c->timestamp));
+			goto fail;
+		}
+	}
+	tuf_md_free(c->timestamp);
+	c->timestamp = ts;
+	return 0;
+fail:
+	tuf_md_free(ts);
+	return -1;
+}
+
+static int expired_err(struct nip_tuf_client *c, const struct tuf_md *md, const char *what,
+		       struct nip_error *err)
+{
+	char t[21];
+	tuf_time_format(md->expires, t);
+	return nip_err(err, NIP_E_TRUST, "%s: %s: field expires: expired at %s (freeze attack?)",
+		       c->label, what, t);
+}
+
+static int update_timestamp(struct nip_tuf_client *c, struct nip_error *err)
+{
+	struct nip_buf b;
+	struct nip_error ignored;
+	int rc;
+
+	nip_buf_init(&b, NIP_TUF_TIMESTAMP_MAX, "timestamp.json");
+	/* The local copy, expired or not, is the floor for rollback checks;
+	 * one that no longer verifies (keys rotated) is ignored. */
+	if (read_local(c, "timestamp", NIP_TUF_TIMESTAMP_MAX, &b, &ignored) == 0)
+		accept_timestamp(c, b.data, b.len, "trusted timestamp.json", &ignored);
+	b.len = 0;
+	rc = fetch_md(c, "timestamp.json", 0, NIP_TUF_TIMESTAMP_MAX, &b, err);
+	if (rc == NIP_FETCH_NOTFOUND)
+		rc = nip_err(err, NIP_E_NETWORK, "%s: timestamp.json: not found on the server", c->label);
+	if (rc < 0)
+		goto out;
+	if (tuf_expired(c->root, now_of(c))) {
+		rc = expired_err(c, c->root, "root.json", err);
+		goto out;
+	}
+	rc = accept_timestamp(c, b.data, b.len, "timestamp.json", err);
+	if (rc < 0) {
+		nip_err_prefix(err, "%s: ", c->label);
+		goto out;
+	}
+	if (rc == 1) {
+		rc = 0;
+		goto out;
+	}
+	if (tuf_expired(c->timestamp, now_of(c))) {
+		rc = expired_err(c, c->timestamp, "timestamp.json", err);
+		goto out;
+	}
+	c->changed = 1;
+	rc = persist(c, "timestamp", &b, err);
+out:
+	nip_buf_free(&b);
+	return rc;
+}
+
+static int check_final_timestamp(struct nip_tuf_client *c, struct nip_error *err)
+{
+	if (tuf_expired(c->timestamp, now_of(c)))
+		return expired_err(c, c->timestamp, "timestamp.json", err);
+	return 0;
+}
+
+static int check_final_snapshot(struct nip_tuf_client *c, struct nip_error *err)
+{
+	if (tuf_expired(c->snapshot, now_of(c)))
+		return expired_err(c, c->snapshot, "snapshot.json", err);
+	if (c->snapshot->version != snapshot_version_of(c->timestamp))
+		return nip_err(err, NIP_E_TRUST,
+			       "%s: snapshot.json: field version: %lld, timestamp.json names %lld", c->label,
+			       (long long)c->snapshot->version, (long long)snapshot_version_of(c->timestamp));
+	return 0;
+}
+
+static int accept_snapshot(struct nip_tuf_client *c, const struct nip_buf *b, int trusted,
+			   const char *what, struct nip_error *err)
+{
+	struct tuf_md *s = NULL;
+	struct tuf_fileinfo fi;
+	const char *name;
+	const json_t *old;
+
+	if (check_final_timestamp(c, err) < 0)
+		return -1;
+	if (!trusted &&
+	    (tuf_fileinfo(json_object_get(c->timestamp->meta, "snapshot.json"), 0, &fi, what, err) < 0 ||
+	     tuf_check_hashes(&fi, b->data, b->len, what, err) < 0))
+		goto fail;
+	if (tuf_md_parse(b->data, b->len, TUF_SNAPSHOT, what, &s, err) < 0 ||
+	    tuf_verify_role(s, &c->root->ring, &c->root->roles[TUF_SNAPSHOT], what, err) < 0)
+		goto fail;
+	if (c->snapshot)
+		json_object_foreach((json_t *)c->snapshot->meta, name, old) {
+			const json_t *nw = json_object_get(s->meta, name);
+			int64_t ov = json_integer_value(json_object_get(old, "version"));
+			if (!nw) {
+				nip_err(err, NIP_E_TRUST, "%s: field meta: %.200s is missing (it was listed before)",
+					what, name);
+				goto fail;
+			}
+			if (json_integer_value(json_object_get(nw, "version")) < ov) {
+				nip_err(err, NIP_E_TRUST, "%s: field meta[%.200s].version: older than the trusted %lld (rollback)",
+					what, name, (long long)ov);
+				goto fail;
+			}
+		}
+	tuf_md_free(c->snapshot);
+	c->snapshot = s;
+	return check_final_snapshot(c, err);
+fail:
+	tuf_md_free(s);
+	return nip_err_prefix(err, "%s: ", c->label);
+}
+
+static int update_snapshot(struct nip_tuf_client *c, struct nip_error *err)
+{
+	struct nip_buf b;
+	struct nip_error ignored;
+	struct tuf_fileinfo fi;
+	int rc;
+
+	nip_buf_init(&b, NIP_TUF_SNAPSHOT_MAX, "snapshot.json");
+	if (read_local(c, "snapshot", NIP_TUF_SNAPSHOT_MAX, &b, &ignored) == 0 &&
+	    accept_snapshot(c, &b, 1, "trusted snapshot.json", &ignored) == 0) {
+		nip_buf_free(&b);
+		return 0;
+	}
+	b.len = 0;
+	if (tuf_fileinfo(json_object_get(c->timestamp->meta, "snapshot.json"), 0, &fi,
+			 "timestamp.json: meta[snapshot.json]", err) < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (fi.length > 0)
+		b.max = (size_t)fi.length;
+	rc = fetch_md(c, "snapshot.json", c->root->consistent_snapshot ? fi.version : 0, b.max, &b,
+		      err);
+	if (rc == NIP_FETCH_NOTFOUND)
+		rc = nip_err(err, NIP_E_NETWORK, "%s: snapshot.json: not found on the server", c->label);
+	if (rc == 0)
+		rc = accept_snapshot(c, &b, 0, "snapshot.json", err);
+	if (rc == 0)
+		rc = persist(c, "snapshot", &b, err);
+out:
+	nip_buf_free(&b);
+	return rc;
+}
+
+static struct loaded *find_loaded(struct nip_tuf_client *c, const char *role, const char *delegator)
+{
+	for (size_t i = 0; i < c->nroles; i++)
+		if (strcmp(c->roles[i].role, role) == 0 && strcmp(c->roles[i].delegator, delegator) == 0)
+			return &c->roles[i];
+	return NULL;
+}
+
+/* The role entry and keys with which `delegator` delegates to `role`. */
+static int delegation_of(struct nip_tuf_client *c, const char *role, const char *delegator,
+			 const struct tuf_keyring **ring, struct tuf_role *out, struct nip_error *err)
+{
+	struct loaded *d;
+	if (strcmp(delegator, "root") == 0) {
+		*ring = &c->root->ring;
+		*out = c->root->roles[TUF_TARGETS];
+		return 0;
+	}
+	d = find_loaded(c, delegator, "");
+	for (size_t i = 0; i < c->nroles && !d; i++)
+		if (strcmp(c->roles[i].role, delegator) == 0)
+			d = &c->roles[i];
+	if (!d || !d->md->dele)
+		return nip_err(err, NIP_E_INTERNAL, "%s: %s does not delegate", c->label, delegator);
+	*ring = &d->md->dele->ring;
+	if (d->md->dele->succinct) {
+		*out = d->md->dele->succ;
+		out->name = role;
+		return 0;
+	}
+	for (size_t i = 0; i < d->md->dele->nroles; i++)
+		if (strcmp(d->md->dele->roles[i].name, role) == 0) {
+			*out = d->md->dele->roles[i];
+			return 0;
+		}
+	return nip_err(err, NIP_E_TRUST, "%s: %.200s does not delegate to %.200s", c->label, delegator,
+		       role);
+}
+
+static int accept_targets(struct nip_tuf_client *c, const struct nip_buf *b, const char *role,
+			  const char *delegator, const char *what, struct tuf_md **out,
+			  struct nip_error *err)
+{
+	char key[NIP_NAME_MAX * 3 + 8];
+	const json_t *m;
+	struct tuf_fileinfo fi;
+	struct tuf_md *t = NULL;
+	const struct tuf_keyring *ring = NULL;
+	struct tuf_role r;
+
+	if (check_final_snapshot(c, err) < 0)
+		return -1;
+	snprintf(key, sizeof key, "%s.json", role);
+	m = json_object_get(c->snapshot->meta, key);
+	if (!m)
+		return nip_err(err, NIP_E_TRUST, "%s: snapshot.json: field meta: %.200s is not listed",
+			       c->label, key);
+	if (tuf_fileinfo(m, 0, &fi, what, err) < 0 || tuf_check_hashes(&fi, b->data, b->len, what, err) < 0 ||
+	    tuf_md_parse(b->data, b->len, TUF_TARGETS, what, &t, err) < 0 ||
+	    delegation_of(c, role, delegator, &ring, &r, err) < 0 ||
+	    tuf_verify_role(t, ring, &r, what, err) < 0)
+		goto fail;
+	if (t->version != fi.version) {
+		nip_err(err, NIP_E_TRUST, "%s: field version: %lld, snapshot.json names %lld", what,
+			(long long)t->version, (long long)fi.version);
+		goto fail;
+	}
+	if (tuf_expired(t, now_of(c))) {
+		tuf_md_free(t);
+		return expired_err(c, t, what, err);
+	}
+	*out = t;
+	return 0;
+fail:
+	tuf_md_free(t);
+	return nip_err_prefix(err, "%s: ", c->label);
+}
+
+static int load_targets(struct nip_tuf_client *c, const char *role, const char *delegator,
+			struct tuf_md **out, struct nip_error *err)
+{
+	struct loaded *l = find_loaded(c, role, delegator), *grown;
+	struct nip_buf b, qname;
+	struct nip_error ignored;
+	struct tuf_md *md = NULL;
+	struct tuf_fileinfo fi;
+	char what[NIP_NAME_MAX * 3 + 16], key[NIP_NAME_MAX * 3 + 8];
+	int rc = -1;
+
+	if (l) {
+		*out = l->md;
+		return 0;
+	}
+	nip_buf_init(&b, NIP_TUF_TARGETS_MAX, "targets");
+	nip_buf_init(&qname, NIP_NAME_MAX * 3 + 8, "role name");
+	snprintf(what, sizeof what, "%.200s.json", role);
+	if (read_local(c, role, NIP_TUF_TARGETS_MAX, &b, &ignored) == 0 &&
+	    accept_targets(c, &b, role, delegator, what, &md, &ignored) == 0)
+		goto keep;
+	b.len = 0;
+	if (check_final_snapshot(c, err) < 0)
+		goto out;
+	snprintf(key, sizeof key, "%s.json", role);
+	if (!json_object_get(c->snapshot->meta, key)) {
+		nip_err(err, NIP_E_TRUST, "%s: snapshot.json: field meta: %.200s is not listed", c->label,
+			key);
+		goto out;
+	}
+	if (tuf_fileinfo(json_object_get(c->snapshot->meta, key), 0, &fi, what, err) < 0)
+		goto out;
+	if (fi.length > 0)
+		b.max = (size_t)fi.length;
+	if (tuf_quote(role, &qname, err) < 0 || nip_buf_printf(&qname, err, ".json") < 0)
+		goto out;
+	rc = fetch_md(c, (char *)qname.data, c->root->consistent_snapshot ? fi.version : 0, b.max, &b,
+		      err);
+	if (rc == NIP_FETCH_NOTFOUND)
+		rc = nip_err(err, NIP_E_NETWORK, "%s: %s: not found on the server", c->label, what);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (accept_targets(c, &b, role, delegator, what, &md, err) < 0 ||
+	    persist(c, role, &b, err) < 0)
+		goto out;
+keep:
+	grown = realloc(c->roles, (c->nroles + 1) * sizeof *c->roles);
+	if (!grown) {
+		nip_err(err, NIP_E_NOMEM, "%s: out of memory", c->label);
+		goto out;
+	}
+	c->roles = grown;
+	l = &c->roles[c->nroles];
+	l->role = strdup(role);
+	l->delegator = strdup(strcmp(role, "targets") == 0 ? "root" : delegator);
+	l->md = md;
+	if (!l->role || !l->delegator) {
+		free(l->role);
+		free(l->delegator);
+		nip_err(err, NIP_E_NOMEM, "%s: out of memory", c->label);
+		goto out;
+	}
+	c->nroles++;
+	md = NULL;
+	*out = l->md;
+	rc = 0;
+out:
+	tuf_md_free(md);
+	nip_buf_free(&b);
+	nip_buf_free(&qname);
+	return rc;
+}
+
+int nip_tuf_refresh(struct nip_tuf_client *c, struct nip_error *err)
+{
+	struct tuf_md *t;
+	c->changed = 0;
+	tuf_md_free(c->root);
+	tuf_md_free(c->timestamp);
+	tuf_md_free(c->snapshot);
+	c->root = c->timestamp = c->snapshot = NULL;
+	loaded_free(c);
+	if (load_trusted_root(c, err) < 0 || update_root(c, err) < 0 ||
+	    update_timestamp(c, err) < 0 || update_snapshot(c, err) < 0)
+		return -1;
+	return load_targets(c, "targets", "root", &t, err);
+}
+
+int nip_tuf_load_delegated(struct nip_tuf_client *c, struct nip_error *err)
+{
+	struct tuf_md *top, *md;
+	if (load_targets(c, "targets", "root", &top, err) < 0)
+		return -1;
+	if (!top->dele || top->dele->succinct)
+		return 0;
+	for (size_t i = 0; i < top->dele->nroles; i++)
+		if (load_targets(c, top->dele->roles[i].name, "targets", &md, err) < 0)
+			return -1;
+	return 0;
+}
+
+void nip_tuf_target_clear(struct nip_tuf_target *t)
+{
+	free(t->path);
+	json_decref(t->hashes_);
+	memset(t, 0, sizeof *t);
+}
+
+static int make_target(const char *path, const json_t *e, struct nip_tuf_target *out,
+		       struct nip_error *err)
+{
+	const json_t *s256 = json_object_get(json_object_get(e, "hashes"), "sha256");
+	memset(out, 0, sizeof *out);
+	if (!(out->path = strdup(path)))
+		return nip_err(err, NIP_E_NOMEM, "out of memory");
+	out->length = (uint64_t)json_integer_value(json_object_get(e, "length"));
+	out->hashes_ = json_incref(json_object_get(e, "hashes"));
+	if (json_is_string(s256) && nip_unhex(json_string_value(s256), out->sha256, NIP_SHA256_LEN) == 0)
+		out->have_sha256 = 1;
+	return 0;
+}
+
+struct walk {
+	char **name, **parent;
+	size_t n, cap;
+};
+
+static int walk_push(struct walk *w, const char *name, const char *parent)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 16;
+		char **a = realloc(w->name, cap * sizeof *a), **b;
+		if (!a)
+			return -1;
+		w->name = a;
+		if (!(b = realloc(w->parent, cap * sizeof *b)))
+			return -1;
+		w->parent = b;
+		w->cap = cap;
+	}
+	w->name[w->n] = strdup(name);
+	w->parent[w->n] = strdup(parent);
+	if (!w->name[w->n] || !w->parent[w->n]) {
+		free(w->name[w->n]);
+		free(w->parent[w->n]);
+		return -1;
+	}
+	w->n++;
+	return 0;
+}
+
+static void walk_clear(struct walk *w)
+{
+	for (size_t i = 0; i < w->n; i++) {
+		free(w->name[i]);
+		free(w->parent[i]);
+	}
+	w->n = 0;
+}
+
+int nip_tuf_find_target(struct nip_tuf_client *c, const char *path, struct nip_tuf_target *out,
+			struct nip_error *err)
+{
+	struct walk todo = {0}, seen = {0};
+	int rc = -1;
+
+	if (!c->snapshot)
+		return nip_err(err, NIP_E_INTERNAL, "%s: find target before refresh", c->label);
+	if (walk_push(&todo, "targets", "root") < 0)
+		goto nomem;
+	/* Preorder depth first: a role is searched before its children, and
+	 * children in the order their parent lists them. */
+	while (todo.n && seen.n <= NIP_TUF_MAX_DELEGATIONS) {
+		char *name = todo.name[todo.n - 1], *parent = todo.parent[todo.n - 1];
+		struct tuf_md *md;
+		const json_t *e;
+		size_t before;
+		int dup = 0;
+		todo.n--;
+		for (size_t i = 0; i < seen.n && !dup; i++)
+			dup = strcmp(seen.name[i], name) == 0;
+		if (dup) {
+			free(name);
+			free(parent);
+			continue;
+		}
+		rc = load_targets(c, name, parent, &md, err);
+		if (rc == 0 && walk_push(&seen, name, parent) < 0)
+			rc = nip_err(err, NIP_E_NOMEM, "out of memory");
+		free(name);
+		free(parent);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+		if ((e = json_object_get(md->targets, path))) {
+			rc = make_target(path, e, out, err);
+			goto out;
+		}
+		if (!md->dele)
+			continue;
+		before = todo.n;
+		if (md->dele->succinct) {
+			char bin[NIP_NAME_MAX + 1];
+			if (tuf_succinct_bin(md->dele, path, bin, sizeof bin) == 0 &&
+			    walk_push(&todo, bin, seen.name[seen.n - 1]) < 0)
+				goto nomem;
+			continue;
+		}
+		for (size_t i = 0; i < md->dele->nroles; i++) {
+			const struct tuf_role *r = &md->dele->roles[i];
+			if (!tuf_role_covers(r, path))
+				continue;
+			if (walk_push(&todo, r->name, seen.name[seen.n - 1]) < 0)
+				goto nomem;
+			if (r->terminating) {
+				/* Only this child may answer for the path now. */
+				char *kn = todo.name[todo.n - 1], *kp = todo.parent[todo.n - 1];
+				todo.n--;
+				walk_clear(&todo);
+				before = 0;
+				todo.name[0] = kn;
+				todo.parent[0] = kp;
+				todo.n = 1;
+				break;
+			}
+		}
+		/* Push in reverse so the first listed is searched first. */
+		for (size_t i = before, j = todo.n ? todo.n - 1 : 0; i < j; i++, j--) {
+			char *t = todo.name[i];
+			todo.name[i] = todo.name[j], todo.name[j] = t;
+			t = todo.parent[i];
+			todo.parent[i] = todo.parent[j], todo.parent[j] = t;
+		}
+	}
+	rc = nip_err(err, NIP_E_TRUST, "%s: target %.200s: no role delegated to sign it lists it",
+		     c->label, path);
+	goto out;
+nomem:
+	rc = nip_err(err, NIP_E_NOMEM, "out of memory");
+out:
+	walk_clear(&todo);
+	walk_clear(&seen);
+	free(todo.name);
+	free(todo.parent);
+	free(seen.name);
+	free(seen.parent);
+	return rc;
+}
+
+struct dl {
+	int fd;
+	struct tuf_hasher *h;
+	uint64_t got;
+	const char *what;
+};
+
+static int dl_sink(void *ctx, const void *p, size_t n, struct nip_error *err)
+{
+	struct dl *d = ctx;
+	tuf_hasher_update(d->h, p, n);
+	d->got += n;
+	return nip_write_full(d->fd, p, n, d->what, err);
+}
+
+/* Is dirfd/name already exactly this target? */
+static int have_target(int dirfd, const char *name, const struct nip_tuf_target *t)
+{
+	struct nip_error e;
+	struct dl d = {.what = name, .fd = -1};
+	char buf[65536];
+	ssize_t r;
+	int fd = nip_open_beneath(dirfd, name, O_RDONLY, 0, &e), ok = 0;
+	if (fd < 0)
+		return 0;
+	if (!(d.h = tuf_hasher_new(t->hashes_, name, &e)))
+		goto out;
+	while ((r = nip_read_some(fd, buf, sizeof buf, name, &e)) > 0) {
+		d.got += (uint64_t)r;
+		if (d.got > t->length)
+			goto out;
+		tuf_hasher_update(d.h, buf, (size_t)r);
+	}
+	ok = r == 0 && d.got == t->length && tuf_hasher_check(d.h, name, &e) == 0;
+out:
+	tuf_hasher_free(d.h);
+	close(fd);
+	return ok;
+}
+
+int nip_tuf_download(struct nip_tuf_client *c, const struct nip_tuf_target *t, int dirfd,
+		     const char *name, struct nip_error *err)
+{
+	char url[NIP_URL_MAX + 1024];
+	const char *slash = strrchr(t->path, '/');
+	struct dl d = {.fd = -1, .what = t->path};
+	int rc = -1;
+
+	if (have_target(dirfd, name, t))
+		return 0;
+	if (!c->turl)
+		return nip_err(err, NIP_E_USAGE, "%s: no targets URL", c->label);
+	if (t->length > NIP_TUF_TARGET_MAX)
+		return nip_err(err, NIP_E_LIMIT, "%s: target %.200s: length %llu is over the cap", c->label,
+			       t->path, (unsigned long long)t->length);
+	if (c->root->consistent_snapshot) {
+		/* HASH.basename, with the first hash the metadata lists. */
+		const char *alg;
+		const json_t *v, *first = NULL;
+		json_object_foreach((json_t *)t->hashes_, alg, v) if (!first) first = v;
+		(void)alg;
+		if (slash)
+			snprintf(url, sizeof url, "%s/%.*s/%s.%s", c->turl, (int)(slash - t->path), t->path,
+				 json_string_value(first), slash + 1);
+		else
+			snprintf(url, sizeof url, "%s/%s.%s", c->turl, json_string_value(first), t->path);
+	} else {
+		snprintf(url, sizeof url, "%s/%s", c->turl, t->path);
+	}
+	if (!(d.h = tuf_hasher_new(t->hashes_, t->path, err)))
+		goto out;
+	if ((d.fd = nip_tmpfile(dirfd, 0644, err)) < 0)
+		goto out;
+	if (fchmod(d.fd, 0644) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s: chmod", name);
+		goto out;
+	}
+	rc = c->o.fetcher.ops->get(c->o.fetcher.self, url, t->length, dl_sink, &d, err);
+	if (rc == NIP_FETCH_NOTFOUND)
+		rc = nip_err(err, NIP_E_NETWORK, "%s: target %.200s: not found on the server", c->label,
+			     t->path);
+	if (rc < 0)
+		goto out;
+	rc = -1;
+	if (d.got != t->length) {
+		nip_err(err, NIP_E_TRUST, "%s: target %.200s: %llu bytes, the signed metadata says %llu",
+			c->label, t->path, (unsigned long long)d.got, (unsigned long long)t->length);
+		goto out;
+	}
+	if (tuf_hasher_check(d.h, t->path, err) < 0)
+		goto out;
+	rc = nip_tmpfile_link(d.fd, dirfd, name, 0, err);
+out:
+	if (rc < 0 && err && !strstr(err->msg, c->label))
+		nip_err_prefix(err, "%s: ", c->label);
+	tuf_hasher_free(d.h);
+	if (d.fd >= 0)
+		close(d.fd);
+	return rc;
+}
