@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 			struct nip_tuf_target t;
 			char name[4096];
 			quote(targets[i], name, sizeof name);
-			if (nip_tuf_find_target(c, targets[i], &t, &e) < 0)
+			if (nip_tuf_find_target(c, targets[i], &t, &e) != 0)
 				goto failed;
 			if (nip_tuf_download(c, &t, tfd, name, &e) < 0) {
 				nip_tuf_target_clear(&t);

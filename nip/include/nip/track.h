@@ -88,7 +88,9 @@ int nip_tuf_changed(const struct nip_tuf_client *c);
  * (a nip track's hashed bins), so that a whole index can be read. */
 int nip_tuf_load_delegated(struct nip_tuf_client *c, struct nip_error *err);
 /* The delegation walk (preorder, depth first, terminating, paths,
- * path_hash_prefixes, succinct bins). Not found is NIP_E_TRUST. */
+ * path_hash_prefixes, succinct bins). 0 found; NIP_TUF_NOTFOUND when no
+ * role lists the path (err says so, as NIP_E_TRUST); -1 on error. */
+#define NIP_TUF_NOTFOUND 1
 int nip_tuf_find_target(struct nip_tuf_client *c, const char *path, struct nip_tuf_target *out,
 			struct nip_error *err);
 /* Downloads t into dirfd/name (atomically, after length and every hash
@@ -125,11 +127,12 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online_key, const char
 				     const char *arch, const char *target),
 		      void *ctx, struct nip_error *err);
 
-/* A new root version signed by the old and the new root keys (and, when
- * new_online is set, a new online key; everything online is re-signed). */
+/* A new root version signed by the old and the new root keys; when
+ * new_online is set it also names a new online key, and the next publish
+ * (with that key) re-signs targets, every bin, snapshot and timestamp. */
 int nip_track_rotate(int dirfd, const struct nip_seckey *old_root,
 		     const struct nip_seckey *new_root, const struct nip_pubkey *new_online,
-		     const struct nip_seckey *online_key, struct nip_error *err);
+		     struct nip_error *err);
 
 /* The TUF key of a nip (minisign) public key, and its key id. */
 int nip_tuf_keyid(const struct nip_pubkey *pub, char out[NIP_SHA256_HEX], struct nip_error *err);

@@ -749,8 +749,9 @@ int nip_tuf_find_target(struct nip_tuf_client *c, const char *path, struct nip_t
 			todo.parent[i] = todo.parent[j], todo.parent[j] = t;
 		}
 	}
-	rc = nip_err(err, NIP_E_TRUST, "%s: target %.200s: no role delegated to sign it lists it",
-		     c->label, path);
+	nip_err(err, NIP_E_TRUST, "%s: target %.200s: no role delegated to sign it lists it",
+		c->label, path);
+	rc = NIP_TUF_NOTFOUND;
 	goto out;
 nomem:
 	rc = nip_err(err, NIP_E_NOMEM, "out of memory");
