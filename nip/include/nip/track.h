@@ -82,7 +82,7 @@ struct nip_tuf_client *nip_tuf_client_new(const struct nip_tuf_opts *opts, struc
 void nip_tuf_client_free(struct nip_tuf_client *c);
 /* TUF 1.0 §5: root chain, timestamp, snapshot, top-level targets. */
 int nip_tuf_refresh(struct nip_tuf_client *c, struct nip_error *err);
-/* Did the last refresh find a new timestamp? (0: nothing changed.) */
+/* Did the last refresh write any trusted file? (0: nothing new was signed.) */
 int nip_tuf_changed(const struct nip_tuf_client *c);
 /* Loads every role the top-level targets delegate to, one level deep
  * (a nip track's hashed bins), so that a whole index can be read. */

@@ -73,6 +73,8 @@ static int persist(struct nip_tuf_client *c, const char *role, const struct nip_
 	if (rc == 0)
 		rc = nip_write_atomic(c->o.metadata_dirfd, (char *)name.data, data->data, data->len,
 				      0644, 0, err);
+	if (rc == 0)
+		c->changed = 1;
 	nip_buf_free(&name);
 	return rc < 0 ? nip_err_prefix(err, "%s: saving %s.json: ", c->label, role) : 0;
 }
@@ -337,7 +339,6 @@ static int update_timestamp(struct nip_tuf_client *c, struct nip_error *err)
 		rc = expired_err(c, c->timestamp, "timestamp.json", err);
 		goto out;
 	}
-	c->changed = 1;
 	rc = persist(c, "timestamp", &b, err);
 out:
 	nip_buf_free(&b);

@@ -1,8 +1,9 @@
 /* Tracks pinned in a nip root: ROOT/tracks/NAME/ holds config.json (the
- * URL), metadata/ (the TUF client's trusted files) and index -> index.N/,
- * the verified, decompressed index parts. A refresh builds index.N+1 whole
- * and switches the symlink with one rename, so readers see the old index
- * or the new one, never a mix. */
+ * URL) and current -> gen.N/, which holds metadata/ (the TUF client's
+ * trusted files) and index/ (the verified, decompressed index parts). A
+ * refresh builds gen.N+1 aside (hard links of what did not change) and
+ * switches the symlink with one rename: a failure anywhere leaves gen.N as
+ * it was, and readers see the old track or the new one, never a mix. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -183,8 +184,12 @@ int nip_track_add(int rootfd, const char *name, const char *url, const struct ni
 	/* Built aside, then renamed into place: a half-added track never shows. */
 	snprintf(tmp, sizeof tmp, ".%s.new", name);
 	rm_tree(tfd, tmp);
-	if ((tdir = open_dir(tfd, tmp, 1, err)) < 0 || (mdir = open_dir(tdir, "metadata", 1, err)) < 0)
+	if ((tdir = open_dir(tfd, tmp, 1, err)) < 0 || mkdirat(tdir, "gen.1", 0755) < 0 ||
+	    (mdir = open_dir(tdir, "gen.1/metadata", 1, err)) < 0 || symlinkat("gen.1", tdir, "current") < 0) {
+		if (err && !err->code)
+			nip_err_sys(err, NIP_E_IO, errno, "%s: creating its directory", label);
 		goto out;
+	}
 	cfg = json_pack("{s:s, s:s}", "name", name, "url", url);
 	cfgtext = cfg ? json_dumps(cfg, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
 	if (!cfgtext) {
@@ -289,10 +294,10 @@ int nip_track_list(int rootfd, struct nip_track_info **out, size_t *n, struct ni
 		cfg = read_json(fd, "config.json", 64 << 10, err);
 		snprintf(t->url, sizeof t->url, "%s", json_string_value(json_object_get(cfg, "url")) ?: "");
 		json_decref(cfg);
-		sum = read_json(fd, "index/summary.json", 64 << 10, err);
+		sum = read_json(fd, "current/index/summary.json", 64 << 10, err);
 		t->packages = (size_t)json_integer_value(json_object_get(sum, "packages"));
 		json_decref(sum);
-		if ((mdir = openat(fd, "metadata", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		if ((mdir = openat(fd, "current/metadata", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
 			t->root_version = md_version(mdir, "root.json");
 			t->timestamp_version = md_version(mdir, "timestamp.json");
 			close(mdir);
@@ -397,36 +402,72 @@ out:
 	return rc;
 }
 
+/* gen.N+1/metadata as hard links of gen.N/metadata: the TUF client
+ * replaces files by rename, so the old generation never changes. */
+static int link_all(int from, int to, const char *label, struct nip_error *err)
+{
+	int fd = dup(from);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return nip_err_sys(err, NIP_E_IO, errno, "%s: metadata", label);
+	}
+	rewinddir(d);
+	while ((e = readdir(d)))
+		if (e->d_type == DT_REG && linkat(from, e->d_name, to, e->d_name, 0) < 0) {
+			closedir(d);
+			return nip_err_sys(err, NIP_E_IO, errno, "%s: linking %s", label, e->d_name);
+		}
+	closedir(d);
+	return 0;
+}
+
 int nip_track_refresh(int rootfd, const char *name, const struct nip_fetcher *f,
 		      struct nip_track_refresh_result *res, struct nip_error *err)
 {
-	char label[NIP_TRACK_NAME_MAX + 16], newname[64], tmplink[64];
+	char label[NIP_TRACK_NAME_MAX + 16], cur[64] = "", newname[64], tmplink[64], path[96];
 	struct nip_tuf_client *c = NULL;
 	json_t *oldsum = NULL, *sum = NULL, *root = NULL;
-	int tdir = -1, mdir = -1, newfd = -1, oldfd = -1, rc = -1;
+	int tdir = -1, curfd = -1, newfd = -1, mdir = -1, oldmd = -1, ifd = -1, oldidx = -1, rc = -1;
 	int64_t gen;
 	unsigned nbins, digits;
 	char *text = NULL;
-	char oldtarget[64] = "";
+	ssize_t l;
 
 	memset(res, 0, sizeof *res);
-	if ((tdir = open_track(rootfd, name, err)) < 0 || (mdir = open_dir(tdir, "metadata", 0, err)) < 0)
+	if ((tdir = open_track(rootfd, name, err)) < 0)
+		goto out;
+	snprintf(label, sizeof label, "track %s", name);
+	l = readlinkat(tdir, "current", cur, sizeof cur - 1);
+	if (l < 5 || strncmp(cur, "gen.", 4) != 0) {
+		nip_err(err, NIP_E_FORMAT, "%s: current: not a link to a generation", label);
+		goto out;
+	}
+	cur[l] = 0;
+	gen = strtoll(cur + 4, NULL, 10) + 1;
+	snprintf(newname, sizeof newname, "gen.%lld", (long long)gen);
+	if ((curfd = open_dir(tdir, cur, 0, err)) < 0 || (oldmd = open_dir(curfd, "metadata", 0, err)) < 0)
+		goto out;
+	{
+		struct nip_error e;
+		oldsum = read_json(curfd, "index/summary.json", 1 << 20, &e);
+		oldidx = openat(curfd, "index", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	rm_tree(tdir, newname); /* left by a crash */
+	if ((newfd = open_dir(tdir, newname, 1, err)) < 0 || (mdir = open_dir(newfd, "metadata", 1, err)) < 0 ||
+	    link_all(oldmd, mdir, label, err) < 0)
 		goto out;
 	if (!(c = client_for(tdir, mdir, name, f, label, sizeof label, err)) || nip_tuf_refresh(c, err) < 0)
 		goto out;
 	res->changed = nip_tuf_changed(c);
-	{
-		struct nip_error e;
-		oldsum = read_json(tdir, "index/summary.json", 1 << 20, &e);
-		oldfd = openat(tdir, "index", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		ssize_t l = readlinkat(tdir, "index", oldtarget, sizeof oldtarget - 1);
-		oldtarget[l > 0 ? l : 0] = 0;
-	}
 	if (!res->changed && oldsum) {
-		/* Nothing new signed: the verified index stands (the fast path
-		 * of a second refresh: one timestamp fetch and compare). */
+		/* Nothing new was signed: the verified index stands (the fast
+		 * path of a second refresh: a timestamp fetch and compare). */
 		res->packages = (size_t)json_integer_value(json_object_get(oldsum, "packages"));
 		res->parts = json_object_size(json_object_get(oldsum, "parts"));
+		rm_tree(tdir, newname);
 		rc = 0;
 		goto out;
 	}
@@ -440,14 +481,9 @@ int nip_track_refresh(int rootfd, const char *name, const struct nip_fetcher *f,
 		goto out;
 	}
 	digits = nbins == 16 ? 1 : nbins == 256 ? 2 : 3;
-	if (nip_tuf_load_delegated(c, err) < 0)
+	if (nip_tuf_load_delegated(c, err) < 0 || (ifd = open_dir(newfd, "index", 1, err)) < 0)
 		goto out;
-	gen = json_integer_value(json_object_get(oldsum, "generation")) + 1;
-	snprintf(newname, sizeof newname, "index.%lld", (long long)gen);
-	rm_tree(tdir, newname);
-	if ((newfd = open_dir(tdir, newname, 1, err)) < 0)
-		goto out;
-	sum = json_pack("{s:I, s:{}, s:{}}", "generation", (json_int_t)gen, "parts", "counts");
+	sum = json_pack("{s:{}, s:{}}", "parts", "counts");
 	if (!sum) {
 		nip_err(err, NIP_E_NOMEM, "out of memory");
 		goto out;
@@ -455,7 +491,7 @@ int nip_track_refresh(int rootfd, const char *name, const struct nip_fetcher *f,
 	for (unsigned b = 0; b < nbins; b++) {
 		char bin[16];
 		snprintf(bin, sizeof bin, "%0*x", (int)digits, b);
-		if (refresh_part(c, bin, newfd, oldfd, oldsum, sum, &res->packages, label, err) < 0)
+		if (refresh_part(c, bin, ifd, oldidx, oldsum, sum, &res->packages, label, err) < 0)
 			goto out;
 	}
 	res->parts = json_object_size(json_object_get(sum, "parts"));
@@ -464,20 +500,22 @@ int nip_track_refresh(int rootfd, const char *name, const struct nip_fetcher *f,
 		nip_err(err, NIP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (nip_write_atomic(newfd, "summary.json", text, strlen(text), 0644, 0, err) < 0 ||
+	if (nip_write_atomic(ifd, "summary.json", text, strlen(text), 0644, 0, err) < 0 ||
+	    nip_fsync_dir(ifd, "index", err) < 0 || nip_fsync_dir(mdir, "metadata", err) < 0 ||
 	    nip_fsync_dir(newfd, newname, err) < 0)
 		goto out;
 	/* The switch: one rename of a symlink. */
-	snprintf(tmplink, sizeof tmplink, ".index.%lld", (long long)gen);
+	snprintf(tmplink, sizeof tmplink, ".current.%lld", (long long)gen);
 	unlinkat(tdir, tmplink, 0);
-	if (symlinkat(newname, tdir, tmplink) < 0 || renameat(tdir, tmplink, tdir, "index") < 0) {
-		nip_err_sys(err, NIP_E_IO, errno, "%s: switching the index", label);
+	if (symlinkat(newname, tdir, tmplink) < 0 || renameat(tdir, tmplink, tdir, "current") < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s: switching to the new generation", label);
+		unlinkat(tdir, tmplink, 0);
 		goto out;
 	}
 	if (nip_fsync_dir(tdir, label, err) < 0)
 		goto out;
-	if (oldtarget[0] && strncmp(oldtarget, "index.", 6) == 0 && strcmp(oldtarget, newname) != 0)
-		rm_tree(tdir, oldtarget);
+	snprintf(path, sizeof path, "%s", cur);
+	rm_tree(tdir, path);
 	rc = 0;
 out:
 	if (rc < 0 && newfd >= 0)
@@ -487,14 +525,12 @@ out:
 	json_decref(oldsum);
 	json_decref(root);
 	nip_tuf_client_free(c);
-	if (newfd >= 0)
-		close(newfd);
-	if (oldfd >= 0)
-		close(oldfd);
-	if (mdir >= 0)
-		close(mdir);
-	if (tdir >= 0)
-		close(tdir);
+	{
+		const int fds[] = {newfd, mdir, oldmd, curfd, ifd, oldidx, tdir};
+		for (size_t k = 0; k < sizeof fds / sizeof *fds; k++)
+			if (fds[k] >= 0)
+				close(fds[k]);
+	}
 	return rc;
 }
 
@@ -512,7 +548,7 @@ int nip_track_index_paths(int rootfd, const char *name, char ***paths, size_t *n
 	*n = 0;
 	if (tdir < 0)
 		return -1;
-	sum = read_json(tdir, "index/summary.json", 1 << 20, err);
+	sum = read_json(tdir, "current/index/summary.json", 1 << 20, err);
 	close(tdir);
 	if (!sum)
 		return nip_err(err, NIP_E_USAGE, "track %s: no index yet (run nip refresh)", name);
@@ -526,7 +562,7 @@ int nip_track_index_paths(int rootfd, const char *name, char ***paths, size_t *n
 		(void)v;
 		if (strlen(bin) > 3 || strspn(bin, "0123456789abcdef") != strlen(bin))
 			continue; /* not a bin this code wrote */
-		snprintf(p, sizeof p, "tracks/%s/index/%s.json", name, bin);
+		snprintf(p, sizeof p, "tracks/%s/current/index/%s.json", name, bin);
 		if (!(out[cnt] = strdup(p))) {
 			oom = 1;
 			break;
@@ -553,7 +589,8 @@ int nip_track_fetch_target(int rootfd, const char *name, const char *target,
 	struct nip_tuf_client *c = NULL;
 	struct nip_tuf_target t = {0};
 	int tdir = -1, mdir = -1, rc = -1, r;
-	if ((tdir = open_track(rootfd, name, err)) < 0 || (mdir = open_dir(tdir, "metadata", 0, err)) < 0)
+	if ((tdir = open_track(rootfd, name, err)) < 0 ||
+	    (mdir = open_dir(tdir, "current/metadata", 0, err)) < 0)
 		goto out;
 	if (!(c = client_for(tdir, mdir, name, f, label, sizeof label, err)) || nip_tuf_refresh(c, err) < 0)
 		goto out;
