@@ -99,7 +99,7 @@ static int get_http(struct fetcher *f, const char *url, uint64_t max, struct sin
 	c->easy_setopt(f->h, CURLOPT_WRITEFUNCTION, on_data);
 	c->easy_setopt(f->h, CURLOPT_WRITEDATA, s);
 	c->easy_setopt(f->h, CURLOPT_ERRORBUFFER, ebuf);
-	c->easy_setopt(f->h, CURLOPT_USERAGENT, "nip/" NIP_VERSION);
+	c->easy_setopt(f->h, CURLOPT_USERAGENT, "nip");
 	if (max < (uint64_t)INT64_MAX)
 		c->easy_setopt(f->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
 	/* Errors are reported per status below, so the body of a 404 must

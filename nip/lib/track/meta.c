@@ -226,9 +226,9 @@ static int parse_delegations(const json_t *d, struct tuf_delegations **out, cons
 		for (size_t j = 0; j < dl->nroles; j++)
 			if (strcmp(dl->roles[j].name, json_string_value(n)) == 0)
 				return BAD("%s: role %.200s is delegated twice", field, json_string_value(n));
-		if (parse_role(r, json_string_value(n), 1, &dl->roles[dl->nroles], field, err) < 0)
+		/* Counted before it is parsed: a half-parsed role is freed too. */
+		if (parse_role(r, json_string_value(n), 1, &dl->roles[dl->nroles++], field, err) < 0)
 			return -1;
-		dl->nroles++;
 	}
 	return 0;
 }
