@@ -172,6 +172,16 @@ int nip_track_refresh(int rootfd, const char *name, const struct nip_fetcher *f,
  * a track, for the solver. *paths and each string are malloc'd. */
 int nip_track_index_paths(int rootfd, const char *name, char ***paths, size_t *n,
 			  struct nip_error *err);
+/* The publishers the track's trusted root.json authorises, with their
+ * name globs: an installer accepts a package from this track only if its
+ * signer is one of them and the glob matches its name (fnmatch). *out is
+ * one malloc'd block (globs inside it). */
+int nip_track_publishers(int rootfd, const char *name, struct nip_track_publisher **out,
+			 size_t *n, struct nip_error *err);
+/* Is a package `pkgname` signed by `keyid` acceptable from this list? */
+int nip_track_publisher_allowed(const struct nip_track_publisher *p, size_t n,
+				const uint8_t keyid[NIP_KEYID_LEN], const char *pkgname);
+
 /* Downloads one target of a refreshed track (e.g. a package path from the
  * index) into dirfd/outname, verified against its signed length and hashes. */
 int nip_track_fetch_target(int rootfd, const char *name, const char *target,

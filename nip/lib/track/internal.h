@@ -134,6 +134,10 @@ void tuf_time_format(time_t t, char out[21]);
 /* URL-quote a role name or target path (as Python's quote(s, "")). */
 int tuf_quote(const char *s, struct nip_buf *out, struct nip_error *err);
 
+/* The publishers listed in root.json's "nip" field (publishers.c). */
+int tuf_publishers_parse(const json_t *nip, const char *what, struct nip_track_publisher **out,
+			 size_t *n, struct nip_error *err);
+
 /* ---- signing (publisher) -------------------------------------------- */
 /* Wraps `signed` (stolen) into {"signed":..., "signatures":[...]} signed
  * by each key, serialised canonically into out. */

@@ -606,3 +606,24 @@ out:
 		close(tdir);
 	return rc;
 }
+
+int nip_track_publishers(int rootfd, const char *name, struct nip_track_publisher **out,
+			 size_t *n, struct nip_error *err)
+{
+	int tdir = open_track(rootfd, name, err), rc;
+	json_t *root;
+
+	*out = NULL;
+	*n = 0;
+	if (tdir < 0)
+		return -1;
+	/* The trusted root, verified when it was pinned or walked to. */
+	root = read_json(tdir, "current/metadata/root.json", NIP_TUF_ROOT_MAX, err);
+	close(tdir);
+	if (!root)
+		return nip_err_prefix(err, "track %s: ", name);
+	rc = tuf_publishers_parse(json_object_get(json_object_get(root, "signed"), "nip"), "root.json",
+				  out, n, err);
+	json_decref(root);
+	return rc < 0 ? nip_err_prefix(err, "track %s: ", name) : 0;
+}

@@ -363,50 +363,9 @@ out:
 	return rc;
 }
 
-static int authorised(const struct track *t, const struct nip_package *p, char id[NIP_KEYID_HEX],
-		      struct nip_error *err)
-{
-	const json_t *pubs = json_object_get(t->nip, "publishers");
-	nip_keyid_format(p->sig.keyid, id);
-	for (size_t i = 0; i < json_array_size(pubs); i++) {
-		const json_t *e = json_array_get(pubs, i);
-		const char *glob = json_string_value(json_object_get(e, "glob"));
-		if (strcmp(json_string_value(json_object_get(e, "keyid")), id) != 0)
-			continue;
-		if (glob && fnmatch(glob, p->manifest->name, 0) == 0)
-			return 0;
-	}
-	return nip_err(err, NIP_E_TRUST, "%s: signer %s may not publish this name on this track",
-		       p->manifest->name, id);
-}
-
-static int track_keys(const struct track *t, struct nip_pubkey **keys, size_t *n,
-		      struct nip_error *err)
-{
-	const json_t *pubs = json_object_get(t->nip, "publishers");
-	*n = 0;
-	if (!(*keys = calloc(json_array_size(pubs) + 1, sizeof **keys)))
-		return nip_err(err, NIP_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < json_array_size(pubs); i++) {
-		const json_t *e = json_array_get(pubs, i);
-		const char *pk = json_string_value(json_object_get(e, "public"));
-		const char *id = json_string_value(json_object_get(e, "keyid"));
-		struct nip_pubkey *k = &(*keys)[*n];
-		if (!pk || !id || nip_unhex(pk, k->pk, 32) < 0)
-			return nip_err(err, NIP_E_FORMAT, "metadata/root.json: nip.publishers[%zu]: bad key", i);
-		/* minisign's id notation is the 8 bytes as a little-endian number */
-		{
-			uint64_t v = strtoull(id, NULL, 16);
-			for (int j = 0; j < 8; j++)
-				k->keyid[j] = (uint8_t)(v >> (8 * j));
-		}
-		(*n)++;
-	}
-	return 0;
-}
-
-static int add_package(struct track *t, const char *file, const struct nip_pubkey *keys, size_t nkeys,
-		       struct added *out, struct nip_error *err)
+static int add_package(struct track *t, const char *file, const struct nip_track_publisher *pubs,
+		       const struct nip_pubkey *keys, size_t nkeys, struct added *out,
+		       struct nip_error *err)
 {
 	struct nip_package *p = NULL;
 	struct nip_buf fname;
@@ -421,8 +380,15 @@ static int add_package(struct track *t, const char *file, const struct nip_pubke
 	if (fd < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "%s", file);
 	/* The whole package, every payload byte, before it is published. */
-	if (nip_package_read(fd, keys, nkeys, NULL, NULL, &p, err) < 0 ||
-	    authorised(t, p, id, err) < 0 || nip_manifest_filename(p->manifest, &fname, err) < 0 ||
+	if (nip_package_read(fd, keys, nkeys, NULL, NULL, &p, err) < 0)
+		goto out;
+	nip_keyid_format(p->sig.keyid, id);
+	if (!nip_track_publisher_allowed(pubs, nkeys, p->sig.keyid, p->manifest->name)) {
+		nip_err(err, NIP_E_TRUST, "%s: signer %s may not publish this name on this track",
+			p->manifest->name, id);
+		goto out;
+	}
+	if (nip_manifest_filename(p->manifest, &fname, err) < 0 ||
 	    nip_buf_cstr(&fname, err) < 0 ||
 	    copy_package(t, fd, (char *)fname.data, sha, &size, stored, sizeof stored, err) < 0)
 		goto out;
@@ -574,6 +540,7 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *co
 	struct track t;
 	struct added *adds = calloc(nfiles + 1, sizeof *adds);
 	struct nip_pubkey *keys = NULL, opub;
+	struct nip_track_publisher *pubs = NULL;
 	const struct nip_seckey *sk[1] = {online};
 	size_t nkeys = 0;
 	int64_t top_version, snap_version, ts_version;
@@ -585,11 +552,16 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *co
 	nip_buf_init(&snapbuf, NIP_TUF_SNAPSHOT_MAX, "snapshot");
 	if (!adds)
 		return nip_err(err, NIP_E_NOMEM, "out of memory");
-	if (track_open(dirfd, online, &t, err) < 0 || track_keys(&t, &keys, &nkeys, err) < 0)
+	if (track_open(dirfd, online, &t, err) < 0 ||
+	    tuf_publishers_parse(t.nip, "metadata/root.json", &pubs, &nkeys, err) < 0)
 		goto out;
+	if (!(keys = calloc(nkeys + 1, sizeof *keys)))
+		goto nomem;
+	for (size_t i = 0; i < nkeys; i++)
+		keys[i] = pubs[i].key;
 	nip_seckey_public(online, &opub);
 	for (size_t i = 0; i < nfiles; i++)
-		if (add_package(&t, files[i], keys, nkeys, &adds[i], err) < 0)
+		if (add_package(&t, files[i], pubs, keys, nkeys, &adds[i], err) < 0)
 			goto out;
 	for (unsigned b = 0; b < t.nbins; b++) {
 		int any = 0;
@@ -684,6 +656,7 @@ out:
 		json_decref(adds[i].entry);
 	free(adds);
 	free(keys);
+	free(pubs);
 	json_decref(meta);
 	nip_buf_free(&snapbuf);
 	track_close(&t);

@@ -222,5 +222,36 @@ static void test_bad_targets(void)
 	teardown(&fx);
 }
 
+static void test_publishers(void)
+{
+	struct fixture fx;
+	struct nip_error err;
+	struct nip_buf b;
+	struct nip_track_publisher *p = NULL;
+	struct nip_pubkey pp;
+	json_t *root;
+	size_t n = 0;
+	setup(&fx);
+	nip_buf_init(&b, 1 << 20, "root");
+	CU_ASSERT_EQUAL_FATAL(nip_read_file(fx.repofd, "metadata/root.json", b.max, 1, &b, &err), 0);
+	root = tuf_json_load(b.data, b.len, "root.json", &err);
+	CU_ASSERT_EQUAL_FATAL(tuf_publishers_parse(json_object_get(json_object_get(root, "signed"), "nip"),
+						   "root.json", &p, &n, &err), 0);
+	CU_ASSERT_EQUAL(n, 1);
+	nip_seckey_public(&fx.pub, &pp);
+	CU_ASSERT_EQUAL(memcmp(p[0].key.pk, pp.pk, 32), 0);
+	CU_ASSERT_EQUAL(memcmp(p[0].key.keyid, pp.keyid, NIP_KEYID_LEN), 0);
+	CU_ASSERT(nip_track_publisher_allowed(p, n, pp.keyid, "hello"));
+	p[0].glob = "hel*";
+	CU_ASSERT(nip_track_publisher_allowed(p, n, pp.keyid, "help"));
+	CU_ASSERT(!nip_track_publisher_allowed(p, n, pp.keyid, "world"));
+	pp.keyid[0] ^= 1;
+	CU_ASSERT(!nip_track_publisher_allowed(p, n, pp.keyid, "hello"));
+	free(p);
+	json_decref(root);
+	nip_buf_free(&b);
+	teardown(&fx);
+}
+
 NIP_UNIT_SUITE("track/client", NIP_TEST(test_refresh_and_download), NIP_TEST(test_rollback_and_freeze),
-	       NIP_TEST(test_bad_targets))
+	       NIP_TEST(test_bad_targets), NIP_TEST(test_publishers))
