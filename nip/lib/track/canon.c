@@ -42,7 +42,8 @@ static int canon(const json_t *v, struct nip_buf *out, int depth, struct nip_err
 			return nip_err(err, NIP_E_NOMEM, "canonical JSON: out of memory");
 		json_object_foreach((json_t *)v, k, val)
 			keys[i++] = k;
-		qsort(keys, n, sizeof *keys, cmp_keys);
+		if (n)
+			qsort(keys, n, sizeof *keys, cmp_keys);
 		if (nip_buf_append(out, "{", 1, err) < 0)
 			goto obj_out;
 		for (i = 0; i < n; i++) {
