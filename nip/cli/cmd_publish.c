@@ -14,12 +14,14 @@ struct report_ctx {
 	int n;
 };
 
+/* Called once the publish is complete (timestamp.json written), so
+ * --json prints one document: the packages, or the error alone. */
 static void report(void *ctx, const char *name, const char *version, const char *arch,
 		   const char *target)
 {
 	struct report_ctx *r = ctx;
 	if (r->o->json) {
-		printf("%s{\"name\":", r->n++ ? "," : "");
+		printf("%s{\"name\":", r->n++ ? "," : "{\"published\":[");
 		cli_json_str(stdout, name);
 		printf(",\"version\":");
 		cli_json_str(stdout, version);
@@ -69,14 +71,14 @@ static int run_publish(const struct cli_opts *o, int argc, char **argv)
 		close(fd);
 		return cli_fail(o, &err);
 	}
-	if (o->json)
-		printf("{\"published\":[");
 	r = nip_track_publish(fd, &sk, files, n, report, &rc, &err);
 	nip_seckey_wipe(&sk);
 	close(fd);
+	if (r < 0)
+		return cli_fail(o, &err);
 	if (o->json)
-		printf("]%s\n", r < 0 ? ",\"ok\":false}" : ",\"ok\":true}");
-	return r < 0 ? cli_fail(o, &err) : 0;
+		printf("%s]}\n", rc.n ? "" : "{\"published\":[");
+	return 0;
 }
 
 const struct cli_cmd cli_cmd_publish = {

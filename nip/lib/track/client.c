@@ -455,7 +455,8 @@ static int delegation_of(struct nip_tuf_client *c, const char *role, const char 
 		*out = c->root->roles[TUF_TARGETS];
 		return 0;
 	}
-	d = find_loaded(c, delegator, "");
+	/* The delegator's own metadata: the same file whichever path loaded it. */
+	d = NULL;
 	for (size_t i = 0; i < c->nroles && !d; i++)
 		if (strcmp(c->roles[i].role, delegator) == 0)
 			d = &c->roles[i];
