@@ -215,12 +215,15 @@ static void test_fields(void)
 	struct nip_error err;
 	const char *ids[] = {"a"};
 	struct tkey *s[1] = {&k};
+	json_t *extra;
 	char *t;
 	/* Unknown fields are ignored (and signed over). */
 	make_ed(&k, "a");
-	t = root_doc(&k, 1, ids, 1, 1, s, 1, json_pack("{s:{s:i}}", "x-custom", "n", 1));
+	extra = json_pack("{s:{s:i}}", "x-custom", "n", 1);
+	t = root_doc(&k, 1, ids, 1, 1, s, 1, extra);
 	CU_ASSERT_EQUAL(check(t, &err), 0);
 	free(t);
+	json_decref(extra);
 	free_keys(&k, 1);
 
 	bad_field(json_pack("{s:s}", "_type", "targets"), NIP_E_TRUST, "field _type");
