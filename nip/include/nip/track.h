@@ -82,6 +82,12 @@ struct nip_tuf_client *nip_tuf_client_new(const struct nip_tuf_opts *opts, struc
 void nip_tuf_client_free(struct nip_tuf_client *c);
 /* TUF 1.0 §5: root chain, timestamp, snapshot, top-level targets. */
 int nip_tuf_refresh(struct nip_tuf_client *c, struct nip_error *err);
+/* The trusted state as the last refresh left it, without fetching any
+ * metadata: root, timestamp and snapshot verified again (signatures,
+ * versions, expiry: a stale state is refused as a freeze), then targets and
+ * delegated roles from the local files only. Targets may still be
+ * downloaded after it. */
+int nip_tuf_load_trusted(struct nip_tuf_client *c, struct nip_error *err);
 /* Did the last refresh write any trusted file? (0: nothing new was signed.) */
 int nip_tuf_changed(const struct nip_tuf_client *c);
 /* Loads every role the top-level targets delegate to, one level deep
@@ -183,7 +189,9 @@ int nip_track_publisher_allowed(const struct nip_track_publisher *p, size_t n,
 				const uint8_t keyid[NIP_KEYID_LEN], const char *pkgname);
 
 /* Downloads one target of a refreshed track (e.g. a package path from the
- * index) into dirfd/outname, verified against its signed length and hashes. */
+ * index) into dirfd/outname, verified against its signed length and hashes
+ * as the track's current trusted metadata says (no metadata is fetched:
+ * refresh first; an expired timestamp is refused). */
 int nip_track_fetch_target(int rootfd, const char *name, const char *target,
 			   const struct nip_fetcher *f, int dirfd, const char *outname,
 			   struct nip_error *err);

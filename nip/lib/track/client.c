@@ -25,6 +25,7 @@ struct nip_tuf_client {
 	struct loaded *roles; /* targets and delegated roles, by (role, delegator) */
 	size_t nroles;
 	int changed;
+	int local_only; /* nip_tuf_load_trusted: no metadata from the network */
 };
 
 static time_t now_of(const struct nip_tuf_client *c)
@@ -534,9 +535,20 @@ static int load_targets(struct nip_tuf_client *c, const char *role, const char *
 	nip_buf_init(&b, NIP_TUF_TARGETS_MAX, "targets");
 	nip_buf_init(&qname, NIP_NAME_MAX * 3 + 8, "role name");
 	snprintf(what, sizeof what, "%.200s.json", role);
-	if (read_local(c, role, NIP_TUF_TARGETS_MAX, &b, &ignored) == 0 &&
-	    accept_targets(c, &b, role, delegator, what, &md, &ignored) == 0)
+	rc = read_local(c, role, NIP_TUF_TARGETS_MAX, &b, &ignored);
+	if (rc == 0 && accept_targets(c, &b, role, delegator, what, &md, &ignored) == 0)
 		goto keep;
+	if (c->local_only) {
+		/* Without the network the trusted copy is all there is. */
+		if (rc == 1)
+			nip_err(err, NIP_E_USAGE, "%s: %s is not in the trusted metadata (refresh first)",
+				c->label, what);
+		else if (err)
+			*err = ignored;
+		rc = -1;
+		goto out;
+	}
+	rc = -1;
 	b.len = 0;
 	if (check_final_snapshot(c, err) < 0)
 		goto out;
@@ -594,6 +606,7 @@ int nip_tuf_refresh(struct nip_tuf_client *c, struct nip_error *err)
 {
 	struct tuf_md *t;
 	c->changed = 0;
+	c->local_only = 0;
 	tuf_md_free(c->root);
 	tuf_md_free(c->timestamp);
 	tuf_md_free(c->snapshot);
@@ -602,6 +615,43 @@ int nip_tuf_refresh(struct nip_tuf_client *c, struct nip_error *err)
 	if (load_trusted_root(c, err) < 0 || update_root(c, err) < 0 ||
 	    update_timestamp(c, err) < 0 || update_snapshot(c, err) < 0)
 		return -1;
+	return load_targets(c, "targets", "root", &t, err);
+}
+
+int nip_tuf_load_trusted(struct nip_tuf_client *c, struct nip_error *err)
+{
+	struct nip_buf b;
+	struct tuf_md *t;
+	int rc;
+
+	c->changed = 0;
+	c->local_only = 1;
+	tuf_md_free(c->root);
+	tuf_md_free(c->timestamp);
+	tuf_md_free(c->snapshot);
+	c->root = c->timestamp = c->snapshot = NULL;
+	loaded_free(c);
+	if (load_trusted_root(c, err) < 0)
+		return -1;
+	if (tuf_expired(c->root, now_of(c)))
+		return expired_err(c, c->root, "root.json", err);
+	nip_buf_init(&b, NIP_TUF_SNAPSHOT_MAX, "trusted metadata");
+	rc = read_local(c, "timestamp", NIP_TUF_TIMESTAMP_MAX, &b, err);
+	if (rc == 0)
+		rc = accept_timestamp(c, b.data, b.len, "trusted timestamp.json", err) < 0 ? -1 : 0;
+	if (rc == 0 && tuf_expired(c->timestamp, now_of(c)))
+		rc = expired_err(c, c->timestamp, "timestamp.json", err);
+	b.len = 0;
+	if (rc == 0)
+		rc = read_local(c, "snapshot", NIP_TUF_SNAPSHOT_MAX, &b, err);
+	if (rc == 0)
+		rc = accept_snapshot(c, &b, 1, "trusted snapshot.json", err);
+	nip_buf_free(&b);
+	if (rc == 1)
+		return nip_err(err, NIP_E_USAGE, "%s: no trusted timestamp or snapshot (refresh first)",
+			       c->label);
+	if (rc < 0)
+		return err && !strstr(err->msg, c->label) ? nip_err_prefix(err, "%s: ", c->label) : -1;
 	return load_targets(c, "targets", "root", &t, err);
 }
 

@@ -592,7 +592,8 @@ int nip_track_fetch_target(int rootfd, const char *name, const char *target,
 	if ((tdir = open_track(rootfd, name, err)) < 0 ||
 	    (mdir = open_dir(tdir, "current/metadata", 0, err)) < 0)
 		goto out;
-	if (!(c = client_for(tdir, mdir, name, f, label, sizeof label, err)) || nip_tuf_refresh(c, err) < 0)
+	if (!(c = client_for(tdir, mdir, name, f, label, sizeof label, err)) ||
+	    nip_tuf_load_trusted(c, err) < 0)
 		goto out;
 	r = nip_tuf_find_target(c, target, &t, err);
 	if (r == 0)

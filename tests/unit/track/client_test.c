@@ -14,6 +14,7 @@ struct fixture {
 	char dir[256], url[300];
 	int repofd, mdfd, outfd;
 	struct nip_seckey root, online, pub;
+	struct nip_pubkey rootpub;
 	struct nip_fetcher f;
 };
 
@@ -83,6 +84,7 @@ static void setup(struct fixture *fx)
 	io.online_key = &op;
 	io.publishers = &p;
 	io.npublishers = 1;
+	fx->rootpub = rp;
 	io.bins = 16;
 	CU_ASSERT_EQUAL_FATAL(nip_track_init(fx->repofd, &io, &err), 0);
 	publish(fx, "1.0");
@@ -139,6 +141,16 @@ static void test_refresh_and_download(void)
 	nip_tuf_target_clear(&t);
 	CU_ASSERT_EQUAL(nip_tuf_find_target(c, "pkgs/nosuch.nip", &t, &err), NIP_TUF_NOTFOUND);
 	CU_ASSERT_TERR(err, NIP_E_TRUST, "pkgs/nosuch.nip");
+	nip_tuf_client_free(c);
+	/* The trusted state again, without the network: also a freeze check. */
+	c = client(&fx, 0);
+	CU_ASSERT_EQUAL(nip_tuf_load_trusted(c, &err), 0);
+	CU_ASSERT_EQUAL(nip_tuf_find_target(c, "pkgs/hello-1.0-x86_64.nip", &t, &err), 0);
+	nip_tuf_target_clear(&t);
+	nip_tuf_client_free(c);
+	c = client(&fx, time(NULL) + 8 * 86400);
+	CU_ASSERT_EQUAL(nip_tuf_load_trusted(c, &err), -1);
+	CU_ASSERT_TERR(err, NIP_E_TRUST, "timestamp.json: field expires");
 	nip_tuf_client_free(c);
 	/* Nothing new: the second refresh writes nothing. */
 	c = client(&fx, 0);
@@ -253,5 +265,63 @@ static void test_publishers(void)
 	teardown(&fx);
 }
 
+/* A track pinned in a root (here by path): refresh, the index paths a
+ * solver reads, and a package fetched by its target path. */
+static void test_pinned_track(void)
+{
+	struct fixture fx;
+	struct nip_error err;
+	struct nip_track_refresh_result res;
+	struct nip_track_publisher *p = NULL;
+	char **paths = NULL, rootdir[300];
+	size_t n = 0, np = 0;
+	int rootfd, fd;
+	struct nip_package *pkg = NULL;
+	struct nip_pubkey pp;
+
+	setup(&fx);
+	snprintf(rootdir, sizeof rootdir, "%s/root", fx.dir);
+	mkdir(rootdir, 0755);
+	rootfd = open(rootdir, O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_EQUAL_FATAL(nip_track_add(rootfd, "t", fx.url, &fx.rootpub, NULL, 0, &fx.f, &err), 0);
+	CU_ASSERT_EQUAL(nip_track_add(rootfd, "t", fx.url, &fx.rootpub, NULL, 0, &fx.f, &err), -1);
+	CU_ASSERT_TERR(err, NIP_E_USAGE, "already added");
+	CU_ASSERT_EQUAL(nip_track_fetch_target(rootfd, "t", "pkgs/hello-1.0-x86_64.nip", &fx.f, fx.outfd,
+					       "h.nip", &err), -1);
+	CU_ASSERT_TERR(err, NIP_E_USAGE, "refresh first");
+	CU_ASSERT_EQUAL_FATAL(nip_track_refresh(rootfd, "t", &fx.f, &res, &err), 0);
+	CU_ASSERT_EQUAL(res.changed, 1);
+	CU_ASSERT_EQUAL(res.packages, 1);
+	CU_ASSERT_EQUAL_FATAL(nip_track_index_paths(rootfd, "t", &paths, &n, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(strncmp(paths[0], "tracks/t/current/index/", 23), 0);
+	fd = openat(rootfd, paths[0], O_RDONLY);
+	CU_ASSERT(fd >= 0);
+	close(fd);
+	free(paths[0]);
+	free(paths);
+	CU_ASSERT_EQUAL_FATAL(nip_track_fetch_target(rootfd, "t", "pkgs/hello-1.0-x86_64.nip", &fx.f,
+						     fx.outfd, "h.nip", &err), 0);
+	nip_seckey_public(&fx.pub, &pp);
+	fd = openat(fx.outfd, "h.nip", O_RDONLY);
+	CU_ASSERT_EQUAL(nip_package_read(fd, &pp, 1, NULL, NULL, &pkg, &err), 0);
+	nip_package_free(pkg);
+	close(fd);
+	CU_ASSERT_EQUAL(nip_track_publishers(rootfd, "t", &p, &np, &err), 0);
+	CU_ASSERT_EQUAL(np, 1);
+	CU_ASSERT(nip_track_publisher_allowed(p, np, pp.keyid, "hello"));
+	free(p);
+	/* Nothing new: no new generation. */
+	CU_ASSERT_EQUAL(nip_track_refresh(rootfd, "t", &fx.f, &res, &err), 0);
+	CU_ASSERT_EQUAL(res.changed, 0);
+	CU_ASSERT_EQUAL(res.packages, 1);
+	CU_ASSERT_EQUAL(nip_track_remove(rootfd, "t", &err), 0);
+	CU_ASSERT_EQUAL(nip_track_refresh(rootfd, "t", &fx.f, &res, &err), -1);
+	CU_ASSERT_TERR(err, NIP_E_USAGE, "not added");
+	close(rootfd);
+	teardown(&fx);
+}
+
 NIP_UNIT_SUITE("track/client", NIP_TEST(test_refresh_and_download), NIP_TEST(test_rollback_and_freeze),
-	       NIP_TEST(test_bad_targets), NIP_TEST(test_publishers))
+	       NIP_TEST(test_bad_targets), NIP_TEST(test_publishers),
+	       NIP_TEST(test_pinned_track))
