@@ -30,6 +30,20 @@ static int open_dir_arg(const char *path, int create, struct nip_error *err)
 
 #define MAX_PUBLISHERS 64
 
+/* PUB.pub[=GLOB] (CLI.md also writes PUB.pub:GLOB); glob points into v. */
+static int publisher_arg(const char *v, struct nip_track_publisher *out, struct nip_error *err)
+{
+	char path[4096];
+	const char *g = strchr(v, '=');
+	if (!g)
+		g = strrchr(v, ':');
+	snprintf(path, sizeof path, "%.*s", g ? (int)(g - v) : (int)strlen(v), v);
+	if (nip_pubkey_load(AT_FDCWD, path, &out->key, err) < 0)
+		return -1;
+	out->glob = g ? g + 1 : "*";
+	return 0;
+}
+
 static int track_init(const struct cli_opts *o, int argc, char **argv)
 {
 	const char *dir = NULL, *rootkey = NULL, *online = NULL, *name = NULL, *passfile = NULL;
@@ -62,17 +76,10 @@ static int track_init(const struct cli_opts *o, int argc, char **argv)
 				return cli_usage(o, &cli_cmd_track, "track init: --bins takes 16, 256 or 4096");
 			io.bins = (unsigned)b;
 		} else if (strcmp(a, "--publisher") == 0 && (v = value(argc, argv, &i))) {
-			/* PUB.pub[=GLOB] (CLI.md also writes PUB.pub:GLOB) */
-			char path[4096];
-			const char *g = strchr(v, '=');
-			if (!g)
-				g = strrchr(v, ':');
 			if (npubs == MAX_PUBLISHERS)
 				return cli_usage(o, &cli_cmd_track, "track init: at most %d publishers", MAX_PUBLISHERS);
-			snprintf(path, sizeof path, "%.*s", g ? (int)(g - v) : (int)strlen(v), v);
-			if (nip_pubkey_load(AT_FDCWD, path, &pubs[npubs].key, &err) < 0)
+			if (publisher_arg(v, &pubs[npubs++], &err) < 0)
 				return cli_fail(o, &err);
-			pubs[npubs++].glob = g ? g + 1 : "*";
 		} else if (a[0] != '-' && !dir)
 			dir = a;
 		else
@@ -159,6 +166,49 @@ static int track_rotate(const struct cli_opts *o, int argc, char **argv)
 		return cli_fail(o, &err);
 	if (o->json)
 		printf("{\"rotated\":true}\n");
+	return 0;
+}
+
+/* authorize (revoke = 0) or revoke a publisher: a new root version. */
+static int track_publisher(const struct cli_opts *o, int argc, char **argv, int revoke)
+{
+	const char *dir = NULL, *rootkey = NULL, *pub = NULL, *passfile = NULL;
+	struct nip_track_publisher p;
+	struct nip_seckey sk;
+	struct nip_error err;
+	int fd, rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *x = argv[i], *v = NULL;
+		if (strcmp(x, "--root-key") == 0 && (v = value(argc, argv, &i)))
+			rootkey = v;
+		else if (strcmp(x, "--publisher") == 0 && (v = value(argc, argv, &i)))
+			pub = v;
+		else if (strcmp(x, "--passphrase-file") == 0 && (v = value(argc, argv, &i)))
+			passfile = v;
+		else if (x[0] != '-' && !dir)
+			dir = x;
+		else
+			return cli_usage(o, &cli_cmd_track, "track %s: unexpected '%s'", argv[0], x);
+	}
+	if (!dir || !rootkey || !pub)
+		return cli_usage(o, &cli_cmd_track, "track %s: expected DIR --root-key KEY --publisher PUB",
+				 argv[0]);
+	if (publisher_arg(pub, &p, &err) < 0)
+		return cli_fail(o, &err);
+	if (cli_load_seckey(rootkey, passfile, &sk, &err) < 0)
+		return cli_fail(o, &err);
+	if ((fd = open_dir_arg(dir, 0, &err)) < 0) {
+		rc = -1;
+	} else {
+		rc = revoke ? nip_track_revoke(fd, &sk, &p.key, &err) : nip_track_authorize(fd, &sk, &p, &err);
+		close(fd);
+	}
+	nip_seckey_wipe(&sk);
+	if (rc < 0)
+		return cli_fail(o, &err);
+	if (o->json)
+		printf("{\"%s\":true}\n", revoke ? "revoked" : "authorized");
 	return 0;
 }
 
@@ -266,13 +316,18 @@ static int run_track(const struct cli_opts *o, int argc, char **argv)
 		return track_init(o, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "rotate") == 0)
 		return track_rotate(o, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "authorize") == 0)
+		return track_publisher(o, argc - 1, argv + 1, 0);
+	if (argc >= 2 && strcmp(argv[1], "revoke") == 0)
+		return track_publisher(o, argc - 1, argv + 1, 1);
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return track_add(o, argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return track_list(o);
 	if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		return track_remove(o, argv[2]);
-	return cli_usage(o, &cli_cmd_track, "track: expected init, rotate, add, list or remove");
+	return cli_usage(o, &cli_cmd_track,
+			 "track: expected init, authorize, revoke, rotate, add, list or remove");
 }
 
 const struct cli_cmd cli_cmd_track = {
@@ -281,6 +336,8 @@ const struct cli_cmd cli_cmd_track = {
 	"usage: nip track init DIR --root-key ROOT.key --online-key ONLINE.pub\n"
 	"                 [--publisher PUB.pub[=GLOB]]... [--name NAME] [--expires DAYS]\n"
 	"                 [--bins 16|256|4096] [--passphrase-file FILE]\n"
+	"       nip track authorize DIR --root-key ROOT.key --publisher PUB.pub[=GLOB]\n"
+	"       nip track revoke DIR --root-key ROOT.key --publisher PUB.pub\n"
 	"       nip track rotate DIR --root-key OLD.key --new-root-key NEW.key\n"
 	"                 [--online-key NEW.pub] [--passphrase-file FILE]\n"
 	"       nip track add NAME URL --pubkey ROOT.pub | --root-json ROOT.json\n"
@@ -290,8 +347,9 @@ const struct cli_cmd cli_cmd_track = {
 	"A track is a static directory of TUF 1.0 metadata and targets that any web\n"
 	"server can serve. init writes its root (signed by the offline root key),\n"
 	"naming the online key and the publishers whose packages it accepts, each\n"
-	"limited to package names matching GLOB (default *). rotate writes the next\n"
-	"root version, signed by the old and the new root keys.\n"
+	"limited to package names matching GLOB (default *). authorize and revoke\n"
+	"write the next root version with a publisher added or removed; rotate\n"
+	"writes it signed by the old and the new root keys.\n"
 	"\n"
 	"add pins a track in the root: its 1.root.json must carry ROOT.pub as root\n"
 	"key; refresh then walks the root chain from there. See nip-track(8).\n",

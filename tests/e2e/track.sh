@@ -135,6 +135,21 @@ check "the pinned root is now version 2" grep -q '"root_version":2' "$T/list.jso
 expect 3 'not the track' "the old root key can no longer rotate" "$NIP" track rotate "$T/track" \
 	--root-key "$T/root.key" --new-root-key "$T/other.key"
 
+# Publishers: authorised and revoked by new root versions.
+check "track authorize" "$NIP" track authorize "$T/track" --root-key "$T/newroot.key" \
+	--publisher "$T/pub.key.pub=*"
+check "the newly authorised name publishes" "$NIP" publish --track "$T/track" \
+	--online-key "$T/online.key" "$T/world-1.0-1.nip"
+check "track revoke" "$NIP" track revoke "$T/track" --root-key "$T/newroot.key" \
+	--publisher "$T/pub.key.pub"
+expect 3 'authorises no publisher' "a revoked publisher cannot publish" "$NIP" publish --track "$T/track" \
+	--online-key "$T/online.key" "$T/hello-1.0-1.nip"
+expect 2 'not authorised' "revoking twice" "$NIP" track revoke "$T/track" \
+	--root-key "$T/newroot.key" --publisher "$T/pub.key.pub"
+check "refresh walks roots 3 and 4" "$NIP" --root "$T/r" refresh
+"$NIP" --root "$T/r" --json track list >"$T/list.json"
+check "the pinned root is now version 4" grep -q '"root_version":4' "$T/list.json"
+
 check "track remove" "$NIP" --root "$T/r" track remove stable
 "$NIP" --root "$T/r" --json track list >"$T/list.json"
 same "no track left" "$(cat "$T/list.json")" '{"tracks":[]}'

@@ -140,6 +140,15 @@ int nip_track_rotate(int dirfd, const struct nip_seckey *old_root,
 		     const struct nip_seckey *new_root, const struct nip_pubkey *new_online,
 		     struct nip_error *err);
 
+/* A new root version, signed by the root key, that authorises a publisher
+ * for names matching its glob (replacing its earlier glob), or revokes it.
+ * Packages it published stay in the track: the client checks the signer
+ * against the root it trusts now. */
+int nip_track_authorize(int dirfd, const struct nip_seckey *root_key,
+			const struct nip_track_publisher *pub, struct nip_error *err);
+int nip_track_revoke(int dirfd, const struct nip_seckey *root_key, const struct nip_pubkey *pub,
+		     struct nip_error *err);
+
 /* The TUF key of a nip (minisign) public key, and its key id. */
 int nip_tuf_keyid(const struct nip_pubkey *pub, char out[NIP_SHA256_HEX], struct nip_error *err);
 

@@ -139,6 +139,12 @@ int tuf_publishers_parse(const json_t *nip, const char *what, struct nip_track_p
 			 size_t *n, struct nip_error *err);
 
 /* ---- signing (publisher) -------------------------------------------- */
+/* Reads and parses (not verifies) dirfd/name, a track's own metadata. */
+int tuf_md_load(int dirfd, const char *name, enum tuf_type type, size_t max, struct tuf_md **out,
+		struct nip_error *err);
+int tuf_role_has_key(const struct tuf_role *r, const char *id);
+/* root.json's "publishers" array for these keys and globs. */
+json_t *tuf_publishers_json(const struct nip_track_publisher *p, size_t n);
 /* Wraps `signed` (stolen) into {"signed":..., "signatures":[...]} signed
  * by each key, serialised canonically into out. */
 int tuf_sign_doc(json_t *signed_obj, const struct nip_seckey *const *keys, size_t nkeys,

@@ -75,7 +75,7 @@ static int mkdirs(int dirfd, struct nip_error *err)
 	return 0;
 }
 
-static json_t *publishers_json(const struct nip_track_publisher *p, size_t n)
+json_t *tuf_publishers_json(const struct nip_track_publisher *p, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++) {
@@ -117,7 +117,7 @@ int nip_track_init(int dirfd, const struct nip_track_init_opts *o, struct nip_er
 	nip_seckey_public(o->root_key, &rootpub);
 	if (nip_tuf_keyid(&rootpub, rid, err) < 0 || nip_tuf_keyid(o->online_key, oid, err) < 0)
 		goto out;
-	pubs = publishers_json(o->publishers, o->npublishers);
+	pubs = tuf_publishers_json(o->publishers, o->npublishers);
 	s = signed_base("root", 1, o->expires_days ? o->expires_days : 365);
 	if (!s || !pubs) {
 		nip_err(err, NIP_E_NOMEM, "root.json: out of memory");
@@ -168,8 +168,8 @@ struct track {
 	int fresh, rekey;
 };
 
-static int load_md(int mfd, const char *name, enum tuf_type type, size_t max, struct tuf_md **out,
-		   struct nip_error *err)
+int tuf_md_load(int mfd, const char *name, enum tuf_type type, size_t max, struct tuf_md **out,
+		struct nip_error *err)
 {
 	struct nip_buf b;
 	int rc;
@@ -198,7 +198,7 @@ static void track_close(struct track *t)
 		close(t->pfd);
 }
 
-static int role_has_key(const struct tuf_role *r, const char *id)
+int tuf_role_has_key(const struct tuf_role *r, const char *id)
 {
 	for (size_t i = 0; i < r->nkeyids; i++)
 		if (strcmp(r->keyids[i], id) == 0)
@@ -220,7 +220,7 @@ static int track_open(int dirfd, const struct nip_seckey *online, struct track *
 	    (t->ifd = openat(dirfd, "targets/index", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (t->pfd = openat(dirfd, "targets/pkgs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "track directory");
-	if (load_md(t->mfd, "root.json", TUF_ROOT, NIP_TUF_ROOT_MAX, &t->root, err) < 0)
+	if (tuf_md_load(t->mfd, "root.json", TUF_ROOT, NIP_TUF_ROOT_MAX, &t->root, err) < 0)
 		return nip_err_prefix(err, "not a track (run nip track init): ");
 	t->nip = json_object_get(t->root->signed_obj, "nip");
 	bins = json_object_get(t->nip, "bins");
@@ -233,7 +233,7 @@ static int track_open(int dirfd, const struct nip_seckey *online, struct track *
 	if (nip_tuf_keyid(&opub, t->oid, err) < 0)
 		return -1;
 	for (int r = TUF_TIMESTAMP; r < TUF_NTYPES; r++)
-		if (!role_has_key(&t->root->roles[r], t->oid))
+		if (!tuf_role_has_key(&t->root->roles[r], t->oid))
 			return nip_err(err, NIP_E_TRUST,
 				       "online key: root.json does not name it for role %s", tuf_type_names[r]);
 	if (!(t->bins = calloc(t->nbins, sizeof *t->bins)))
@@ -250,21 +250,21 @@ static int track_open(int dirfd, const struct nip_seckey *online, struct track *
 	{
 		char name[64];
 		const json_t *m;
-		if (load_md(t->mfd, "timestamp.json", TUF_TIMESTAMP, NIP_TUF_TIMESTAMP_MAX, &t->ts, err) < 0)
+		if (tuf_md_load(t->mfd, "timestamp.json", TUF_TIMESTAMP, NIP_TUF_TIMESTAMP_MAX, &t->ts, err) < 0)
 			return -1;
 		m = json_object_get(t->ts->meta, "snapshot.json");
 		snprintf(name, sizeof name, "%lld.snapshot.json",
 			 (long long)json_integer_value(json_object_get(m, "version")));
-		if (load_md(t->mfd, name, TUF_SNAPSHOT, NIP_TUF_SNAPSHOT_MAX, &t->snap, err) < 0)
+		if (tuf_md_load(t->mfd, name, TUF_SNAPSHOT, NIP_TUF_SNAPSHOT_MAX, &t->snap, err) < 0)
 			return -1;
 		m = json_object_get(t->snap->meta, "targets.json");
 		snprintf(name, sizeof name, "%lld.targets.json",
 			 (long long)json_integer_value(json_object_get(m, "version")));
-		if (load_md(t->mfd, name, TUF_TARGETS, NIP_TUF_TARGETS_MAX, &t->top, err) < 0)
+		if (tuf_md_load(t->mfd, name, TUF_TARGETS, NIP_TUF_TARGETS_MAX, &t->top, err) < 0)
 			return -1;
 		/* A rotated online key: the bins' delegation names the old one. */
 		t->rekey = !t->top->dele || t->top->dele->nroles != t->nbins ||
-			   !role_has_key(&t->top->dele->roles[0], t->oid);
+			   !tuf_role_has_key(&t->top->dele->roles[0], t->oid);
 	}
 	return 0;
 }
@@ -290,7 +290,7 @@ static struct bin *get_bin(struct track *t, unsigned i, struct nip_error *err)
 	}
 	b->version = json_integer_value(json_object_get(m, "version"));
 	snprintf(name, sizeof name, "%lld.%s", (long long)b->version, key);
-	if (load_md(t->mfd, name, TUF_TARGETS, NIP_TUF_TARGETS_MAX, &md, err) < 0)
+	if (tuf_md_load(t->mfd, name, TUF_TARGETS, NIP_TUF_TARGETS_MAX, &md, err) < 0)
 		return NULL;
 	b->targets = json_deep_copy(md->targets);
 	tuf_md_free(md);
@@ -555,6 +555,11 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *co
 	if (track_open(dirfd, online, &t, err) < 0 ||
 	    tuf_publishers_parse(t.nip, "metadata/root.json", &pubs, &nkeys, err) < 0)
 		goto out;
+	if (nfiles && !nkeys) {
+		nip_err(err, NIP_E_TRUST, "%s: root.json authorises no publisher (nip track authorize)",
+			files[0]);
+		goto out;
+	}
 	if (!(keys = calloc(nkeys + 1, sizeof *keys)))
 		goto nomem;
 	for (size_t i = 0; i < nkeys; i++)
@@ -660,68 +665,5 @@ out:
 	json_decref(meta);
 	nip_buf_free(&snapbuf);
 	track_close(&t);
-	return rc;
-}
-
-int nip_track_rotate(int dirfd, const struct nip_seckey *old_root, const struct nip_seckey *new_root,
-		     const struct nip_pubkey *new_online, struct nip_error *err)
-{
-	struct tuf_md *cur = NULL;
-	struct nip_pubkey oldpub, newpub;
-	char oldid[NIP_SHA256_HEX], newid[NIP_SHA256_HEX], name[64];
-	const struct nip_seckey *sk[2] = {old_root, new_root};
-	json_t *s = NULL, *keys, *roles;
-	struct nip_buf b;
-	int mfd = openat(dirfd, "metadata", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
-
-	nip_buf_init(&b, NIP_TUF_ROOT_MAX, "root.json");
-	if (mfd < 0)
-		return nip_err_sys(err, NIP_E_USAGE, errno, "metadata: not a track");
-	if (load_md(mfd, "root.json", TUF_ROOT, NIP_TUF_ROOT_MAX, &cur, err) < 0)
-		goto out;
-	nip_seckey_public(old_root, &oldpub);
-	nip_seckey_public(new_root, &newpub);
-	if (nip_tuf_keyid(&oldpub, oldid, err) < 0 || nip_tuf_keyid(&newpub, newid, err) < 0)
-		goto out;
-	if (!role_has_key(&cur->roles[TUF_ROOT], oldid)) {
-		nip_err(err, NIP_E_TRUST, "root key: not the track's current root key");
-		goto out;
-	}
-	s = json_deep_copy(cur->signed_obj);
-	keys = json_object_get(s, "keys");
-	roles = json_object_get(s, "roles");
-	{
-		char t[21];
-		tuf_time_format(time(NULL) + 365 * DAY, t);
-		json_object_set_new(s, "version", json_integer(cur->version + 1));
-		json_object_set_new(s, "expires", json_string(t));
-	}
-	json_object_del(keys, oldid);
-	json_object_set_new(keys, newid, tuf_ed25519_key_json(newpub.pk));
-	json_object_set_new(json_object_get(roles, "root"), "keyids", json_pack("[s]", newid));
-	if (new_online) {
-		char oid[NIP_SHA256_HEX];
-		const char *online_old = cur->roles[TUF_TIMESTAMP].keyids[0];
-		if (nip_tuf_keyid(new_online, oid, err) < 0)
-			goto out;
-		if (strcmp(online_old, newid) != 0 && strcmp(online_old, oid) != 0)
-			json_object_del(keys, online_old);
-		json_object_set_new(keys, oid, tuf_ed25519_key_json(new_online->pk));
-		for (int r = TUF_TIMESTAMP; r < TUF_NTYPES; r++)
-			json_object_set_new(json_object_get(roles, tuf_type_names[r]), "keyids",
-					    json_pack("[s]", oid));
-	}
-	rc = tuf_sign_doc(s, sk, 2, &b, err);
-	s = NULL;
-	snprintf(name, sizeof name, "%lld.root.json", (long long)cur->version + 1);
-	if (rc == 0)
-		rc = nip_write_atomic(mfd, name, b.data, b.len, 0644, NIP_WRITE_EXCL, err);
-	if (rc == 0)
-		rc = nip_write_atomic(mfd, "root.json", b.data, b.len, 0644, 0, err);
-out:
-	json_decref(s);
-	tuf_md_free(cur);
-	nip_buf_free(&b);
-	close(mfd);
 	return rc;
 }
