@@ -78,4 +78,12 @@ check "refresh ok" "$NIP" --root "$T/r" refresh ok
 expect 3 'track huge: .*timestamp.json: more than the 16384 bytes' "endless data is cut at the cap" \
 	"$NIP" --root "$T/r" refresh huge
 
+# A track read from the file system, pinned by its root.json itself.
+check "track add file:// --root-json" "$NIP" --root "$T/r" track add local "file://$T/track" \
+	--root-json "$T/track/metadata/1.root.json"
+check "refresh of a file:// track" "$NIP" --root "$T/r" refresh local
+printf '{"signed":{}}' >"$T/bad-root.json"
+expect 3 'track bad: root.json: field signatures' "a malformed pinned root.json is refused" \
+	"$NIP" --root "$T/r" track add bad "file://$T/track" --root-json "$T/bad-root.json"
+
 done_testing
