@@ -135,20 +135,33 @@ check "the pinned root is now version 2" grep -q '"root_version":2' "$T/list.jso
 expect 3 'not the track' "the old root key can no longer rotate" "$NIP" track rotate "$T/track" \
 	--root-key "$T/root.key" --new-root-key "$T/other.key"
 
+# The online key rotated: the next publish re-signs targets and every bin
+# with the new key, and the client drops its timestamp and snapshot, which
+# the old key signed (fast-forward recovery).
+"$NIP" key generate "$T/online2.key" >/dev/null
+check "track rotate --online-key" "$NIP" track rotate "$T/track" --root-key "$T/newroot.key" \
+	--new-root-key "$T/newroot.key" --online-key "$T/online2.key.pub"
+expect 3 'online key' "the old online key can no longer publish" "$NIP" publish --track "$T/track" \
+	--online-key "$T/online.key"
+check "publish with the new online key" "$NIP" publish --track "$T/track" --online-key "$T/online2.key"
+check "refresh after the online key rotated" "$NIP" --root "$T/r" refresh
+"$NIP" --root "$T/r" --json track list >"$T/list.json"
+check "root 3, and the index still holds every package" grep -q '"root_version":3.*"packages":3' "$T/list.json"
+
 # Publishers: authorised and revoked by new root versions.
 check "track authorize" "$NIP" track authorize "$T/track" --root-key "$T/newroot.key" \
 	--publisher "$T/pub.key.pub=*"
 check "the newly authorised name publishes" "$NIP" publish --track "$T/track" \
-	--online-key "$T/online.key" "$T/world-1.0-1.nip"
+	--online-key "$T/online2.key" "$T/world-1.0-1.nip"
 check "track revoke" "$NIP" track revoke "$T/track" --root-key "$T/newroot.key" \
 	--publisher "$T/pub.key.pub"
 expect 3 'authorises no publisher' "a revoked publisher cannot publish" "$NIP" publish --track "$T/track" \
-	--online-key "$T/online.key" "$T/hello-1.0-1.nip"
+	--online-key "$T/online2.key" "$T/hello-1.0-1.nip"
 expect 2 'not authorised' "revoking twice" "$NIP" track revoke "$T/track" \
 	--root-key "$T/newroot.key" --publisher "$T/pub.key.pub"
-check "refresh walks roots 3 and 4" "$NIP" --root "$T/r" refresh
+check "refresh walks roots 4 and 5" "$NIP" --root "$T/r" refresh
 "$NIP" --root "$T/r" --json track list >"$T/list.json"
-check "the pinned root is now version 4" grep -q '"root_version":4' "$T/list.json"
+check "the pinned root is now version 5, with 4 packages" grep -q '"root_version":5.*"packages":4' "$T/list.json"
 
 check "track remove" "$NIP" --root "$T/r" track remove stable
 "$NIP" --root "$T/r" --json track list >"$T/list.json"

@@ -221,7 +221,8 @@ static int track_open(int dirfd, const struct nip_seckey *online, struct track *
 	    (t->pfd = openat(dirfd, "targets/pkgs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "track directory");
 	if (tuf_md_load(t->mfd, "root.json", TUF_ROOT, NIP_TUF_ROOT_MAX, &t->root, err) < 0)
-		return nip_err_prefix(err, "not a track (run nip track init): ");
+		return err && err->errnum == ENOENT ? nip_err_prefix(err, "not a track (run nip track init): ")
+						    : -1;
 	t->nip = json_object_get(t->root->signed_obj, "nip");
 	bins = json_object_get(t->nip, "bins");
 	t->nbins = (unsigned)json_integer_value(bins);

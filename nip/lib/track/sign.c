@@ -28,6 +28,16 @@ int tuf_sign_doc(json_t *signed_obj, const struct nip_seckey *const *keys, size_
 		    nip_tuf_keyid(&pub, id, err) < 0)
 			goto out;
 		nip_hex(sig, sizeof sig, hex);
+		{
+			/* A key given twice (a rotation to the same key) signs once:
+			 * a key id is unique among signatures. */
+			int dup = 0;
+			for (size_t j = 0; j < json_array_size(sigs); j++)
+				dup |= strcmp(json_string_value(json_object_get(json_array_get(sigs, j), "keyid")),
+					      id) == 0;
+			if (dup)
+				continue;
+		}
 		if (json_array_append_new(sigs, json_pack("{s:s, s:s}", "keyid", id, "sig", hex)) < 0) {
 			nip_err(err, NIP_E_NOMEM, "signing: out of memory");
 			goto out;
