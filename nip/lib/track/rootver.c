@@ -48,6 +48,19 @@ static int next_root(int dirfd, const struct nip_seckey *const *keys, size_t nke
 	rc = tuf_sign_doc(s, keys, nkeys, &b, err);
 	s = NULL;
 	snprintf(name, sizeof name, "%lld.root.json", (long long)cur->version + 1);
+	if (rc == 0) {
+		/* Check it as a client will, before anyone can fetch it: signed
+		 * by the current root's threshold and by its own. */
+		struct tuf_md *n = NULL;
+		rc = tuf_md_parse(b.data, b.len, TUF_ROOT, name, &n, err);
+		if (rc == 0)
+			rc = tuf_verify_role(n, &cur->ring, &cur->roles[TUF_ROOT], name, err);
+		if (rc == 0)
+			rc = tuf_verify_role(n, &n->ring, &n->roles[TUF_ROOT], name, err);
+		tuf_md_free(n);
+		if (rc < 0)
+			nip_err_prefix(err, "the new root would not verify: ");
+	}
 	if (rc == 0)
 		rc = nip_write_atomic(mfd, name, b.data, b.len, 0644, NIP_WRITE_EXCL, err);
 	if (rc == 0)
