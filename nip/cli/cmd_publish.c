@@ -30,7 +30,7 @@ static void report(void *ctx, const char *name, const char *version, const char 
 		printf(",\"target\":");
 		cli_json_str(stdout, target);
 		printf("}");
-	} else if (!r->o->quiet) {
+	} else if (r->o->verbose) { /* quiet success */
 		printf("published %s %s %s as %s\n", name, version, arch, target);
 	}
 }

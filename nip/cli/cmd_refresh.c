@@ -56,7 +56,7 @@ static int run_refresh(const struct cli_opts *o, int argc, char **argv)
 			printf(",\"changed\":%s,\"parts\":%zu,\"packages\":%zu}", res.changed ? "true" : "false",
 			       res.parts, res.packages);
 			first = 0;
-		} else if (o->verbose || (!o->quiet && res.changed)) {
+		} else if (o->verbose) { /* quiet success */
 			printf("%s: %s, %zu packages\n", t[i].name, res.changed ? "updated" : "up to date",
 			       res.packages);
 		}

@@ -115,8 +115,9 @@ static int track_init(const struct cli_opts *o, int argc, char **argv)
 		printf("{\"track\":");
 		cli_json_str(stdout, name);
 		printf(",\"root_version\":1}\n");
-	} else if (!o->quiet)
+	} else if (o->verbose) {
 		printf("track %s initialised in %s (publish with nip publish --track %s)\n", name, dir, dir);
+	}
 	return 0;
 }
 

@@ -68,6 +68,8 @@ expect 5 'track a: .*HTTP status 500' "track add: 500" \
 	"$NIP" --root "$T/r" track add a "$u/e500" --pubkey "$T/root.key.pub"
 expect 5 'track a: .*too many redirects' "track add: a redirect loop" \
 	"$NIP" --root "$T/r" track add a "$u/loop" --pubkey "$T/root.key.pub"
+expect 5 "track a: .*127.0.0.1:1/metadata/1.root.json" "track add: nothing listens on the port" \
+	"$NIP" --root "$T/r" track add a http://127.0.0.1:1 --pubkey "$T/root.key.pub"
 expect 2 "URL 'ftp://x'" "track add: a URL nip cannot fetch" \
 	"$NIP" --root "$T/r" track add a ftp://x --pubkey "$T/root.key.pub"
 check "no track was left behind" sh -c "! ls '$T/r/tracks' 2>/dev/null | grep -q ."
