@@ -6,13 +6,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
 
-srv=
-cleanup() {
-	[ -z "$srv" ] || kill "$srv" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 for k in root online; do "$NIP" key generate "$T/$k.key" >/dev/null; done
 "$NIP" track init "$T/track" --root-key "$T/root.key" --online-key "$T/online.key.pub" --name t >/dev/null
 "$NIP" publish --track "$T/track" --online-key "$T/online.key" >/dev/null
@@ -55,11 +48,8 @@ s.serve_forever()
 PY
 python3 -u "$T/srv.py" "$T/track" >"$T/srv.log" 2>&1 &
 srv=$!
-for _ in $(seq 50); do
-	port=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$T/srv.log")
-	[ -n "$port" ] && break
-	sleep 0.1
-done
+trap 'kill $srv 2>/dev/null; rm -rf "$T"' EXIT
+port=$(wait_port "$T/srv.log")
 u=http://127.0.0.1:$port
 
 expect 5 'track a: .*/nope/metadata/1.root.json: not found' "track add: 404" \

@@ -6,26 +6,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
 
-srv=
-cleanup() {
-	[ -z "$srv" ] || kill "$srv" 2>/dev/null
-	chmod -R u+w "$T" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# serve DIR: python's static server on a free loopback port; sets $url.
-serve() {
-	python3 -u -m http.server 0 --bind 127.0.0.1 -d "$1" >"$T/srv.log" 2>&1 &
-	srv=$!
-	for _ in $(seq 50); do
-		port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$T/srv.log" | head -n 1)
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
-	url=http://127.0.0.1:$port
-}
-
 # state: every file under the pinned track with its hash, and where the
 # index link points: what "nothing replaced" compares.
 state() {

@@ -8,13 +8,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/e2e/lib.sh
 . "$top/tests/e2e/lib.sh"
 
-srv=
-cleanup() {
-	[ -z "$srv" ] || kill "$srv" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 	echo "# node and npm are needed (the machine's Node.js 20); not found"
 	exit 77
@@ -44,14 +37,7 @@ check "track init" "$NIP" track init "$T/track" --root-key "$T/root.key" \
 	--online-key "$T/online.key.pub" --publisher "$T/pub.key.pub" --name stable
 check "publish" "$NIP" publish --track "$T/track" --online-key "$T/online.key" "$T/hello.nip"
 
-python3 -u -m http.server 0 --bind 127.0.0.1 -d "$T/track" >"$T/srv.log" 2>&1 &
-srv=$!
-for _ in $(seq 50); do
-	port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$T/srv.log" | head -n 1)
-	[ -n "$port" ] && break
-	sleep 0.1
-done
-url=http://127.0.0.1:$port
+serve "$T/track"
 
 tufjs() { # METADATA_DIR OUT_DIR [TARGET]
 	NODE_PATH=$cache/node_modules node "$top/tests/e2e/tuf-js/check.js" "$1" \

@@ -602,16 +602,22 @@ out:
 	return rc;
 }
 
-int nip_tuf_refresh(struct nip_tuf_client *c, struct nip_error *err)
+/* Each workflow starts from the files alone: nothing earlier is trusted. */
+static void reset(struct nip_tuf_client *c, int local_only)
 {
-	struct tuf_md *t;
 	c->changed = 0;
-	c->local_only = 0;
+	c->local_only = local_only;
 	tuf_md_free(c->root);
 	tuf_md_free(c->timestamp);
 	tuf_md_free(c->snapshot);
 	c->root = c->timestamp = c->snapshot = NULL;
 	loaded_free(c);
+}
+
+int nip_tuf_refresh(struct nip_tuf_client *c, struct nip_error *err)
+{
+	struct tuf_md *t;
+	reset(c, 0);
 	if (load_trusted_root(c, err) < 0 || update_root(c, err) < 0 ||
 	    update_timestamp(c, err) < 0 || update_snapshot(c, err) < 0)
 		return -1;
@@ -624,13 +630,7 @@ int nip_tuf_load_trusted(struct nip_tuf_client *c, struct nip_error *err)
 	struct tuf_md *t;
 	int rc;
 
-	c->changed = 0;
-	c->local_only = 1;
-	tuf_md_free(c->root);
-	tuf_md_free(c->timestamp);
-	tuf_md_free(c->snapshot);
-	c->root = c->timestamp = c->snapshot = NULL;
-	loaded_free(c);
+	reset(c, 1);
 	if (load_trusted_root(c, err) < 0)
 		return -1;
 	if (tuf_expired(c->root, now_of(c)))
