@@ -85,11 +85,13 @@ static int fetch_md(struct nip_tuf_client *c, const char *file, int64_t version,
 		    struct nip_buf *out, struct nip_error *err)
 {
 	char url[NIP_URL_MAX + 512];
-	int rc;
+	int rc, n;
 	if (version > 0)
-		snprintf(url, sizeof url, "%s/%lld.%s", c->murl, (long long)version, file);
+		n = snprintf(url, sizeof url, "%s/%lld.%s", c->murl, (long long)version, file);
 	else
-		snprintf(url, sizeof url, "%s/%s", c->murl, file);
+		n = snprintf(url, sizeof url, "%s/%s", c->murl, file);
+	if (n < 0 || (size_t)n >= sizeof url)
+		return nip_err(err, NIP_E_LIMIT, "%s: the URL of %.100s is too long", c->label, file);
 	rc = c->o.fetcher.ops->get(c->o.fetcher.self, url, max, buf_sink, out, err);
 	if (rc < 0)
 		nip_err_prefix(err, "%s: ", c->label);
@@ -863,7 +865,7 @@ int nip_tuf_download(struct nip_tuf_client *c, const struct nip_tuf_target *t, i
 	char url[NIP_URL_MAX + 1024];
 	const char *slash = strrchr(t->path, '/');
 	struct dl d = {.fd = -1, .what = t->path};
-	int rc = -1;
+	int rc = -1, n;
 
 	if (have_target(dirfd, name, t))
 		return 0;
@@ -879,13 +881,16 @@ int nip_tuf_download(struct nip_tuf_client *c, const struct nip_tuf_target *t, i
 		json_object_foreach((json_t *)t->hashes_, alg, v) if (!first) first = v;
 		(void)alg;
 		if (slash)
-			snprintf(url, sizeof url, "%s/%.*s/%s.%s", c->turl, (int)(slash - t->path), t->path,
-				 json_string_value(first), slash + 1);
+			n = snprintf(url, sizeof url, "%s/%.*s/%s.%s", c->turl, (int)(slash - t->path),
+				     t->path, json_string_value(first), slash + 1);
 		else
-			snprintf(url, sizeof url, "%s/%s.%s", c->turl, json_string_value(first), t->path);
+			n = snprintf(url, sizeof url, "%s/%s.%s", c->turl, json_string_value(first), t->path);
 	} else {
-		snprintf(url, sizeof url, "%s/%s", c->turl, t->path);
+		n = snprintf(url, sizeof url, "%s/%s", c->turl, t->path);
 	}
+	if (n < 0 || (size_t)n >= sizeof url)
+		return nip_err(err, NIP_E_LIMIT, "%s: target %.100s: its URL is too long", c->label,
+			       t->path);
 	if (!(d.h = tuf_hasher_new(t->hashes_, t->path, err)))
 		goto out;
 	if ((d.fd = nip_tmpfile(dirfd, 0644, err)) < 0)
