@@ -138,6 +138,28 @@ int tuf_quote(const char *s, struct nip_buf *out, struct nip_error *err);
 int tuf_publishers_parse(const json_t *nip, const char *what, struct nip_track_publisher **out,
 			 size_t *n, struct nip_error *err);
 
+/* ---- the client's state (client.c, target.c) ------------------------- */
+struct loaded {
+	char *role, *delegator;
+	struct tuf_md *md;
+};
+
+struct nip_tuf_client {
+	struct nip_tuf_opts o;
+	char *murl, *turl, *label;
+	struct tuf_md *root, *timestamp, *snapshot;
+	struct loaded *roles; /* targets and delegated roles, by (role, delegator) */
+	size_t nroles;
+	int changed;
+	int local_only; /* nip_tuf_load_trusted: no metadata from the network */
+};
+
+time_t tuf_now(const struct nip_tuf_client *c);
+/* The verified metadata of `role` as `delegator` delegates it: cached by
+ * (role, delegator), else the local copy, else fetched (and persisted). */
+int tuf_load_targets(struct nip_tuf_client *c, const char *role, const char *delegator,
+		     struct tuf_md **out, struct nip_error *err);
+
 /* ---- signing (publisher) -------------------------------------------- */
 /* Reads and parses (not verifies) dirfd/name, a track's own metadata. */
 int tuf_md_load(int dirfd, const char *name, enum tuf_type type, size_t max, struct tuf_md **out,
