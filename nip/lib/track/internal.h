@@ -165,6 +165,8 @@ int tuf_load_targets(struct nip_tuf_client *c, const char *role, const char *del
 int tuf_md_load(int dirfd, const char *name, enum tuf_type type, size_t max, struct tuf_md **out,
 		struct nip_error *err);
 int tuf_role_has_key(const struct tuf_role *r, const char *id);
+/* A track's current root: root.json, or the newest N.root.json after it. */
+int tuf_root_latest(int mfd, struct tuf_md **out, struct nip_error *err);
 /* root.json's "publishers" array for these keys and globs. */
 json_t *tuf_publishers_json(const struct nip_track_publisher *p, size_t n);
 /* Wraps `signed` (stolen) into {"signed":..., "signatures":[...]} signed

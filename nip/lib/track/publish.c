@@ -181,6 +181,40 @@ int tuf_md_load(int mfd, const char *name, enum tuf_type type, size_t max, struc
 	return rc < 0 ? nip_err_prefix(err, "metadata/: ") : 0;
 }
 
+int tuf_root_latest(int mfd, struct tuf_md **out, struct nip_error *err)
+{
+	struct tuf_md *r = NULL;
+	if (tuf_md_load(mfd, "root.json", TUF_ROOT, NIP_TUF_ROOT_MAX, &r, err) < 0)
+		return -1;
+	/* N+1.root.json without root.json following it: a rotation killed
+	 * between its two writes. Clients already walk to it, so it is the
+	 * current root; root.json is put right. */
+	for (;;) {
+		char name[64];
+		struct tuf_md *n = NULL;
+		struct nip_buf b;
+		struct nip_error e;
+		snprintf(name, sizeof name, "%lld.root.json", (long long)r->version + 1);
+		nip_buf_init(&b, NIP_TUF_ROOT_MAX, name);
+		if (nip_read_file(mfd, name, b.max, 1, &b, &e) < 0) {
+			nip_buf_free(&b);
+			break;
+		}
+		if (tuf_md_parse(b.data, b.len, TUF_ROOT, name, &n, err) < 0 ||
+		    nip_write_atomic(mfd, "root.json", b.data, b.len, 0644, 0, err) < 0) {
+			tuf_md_free(n);
+			tuf_md_free(r);
+			nip_buf_free(&b);
+			return nip_err_prefix(err, "metadata/: ");
+		}
+		nip_buf_free(&b);
+		tuf_md_free(r);
+		r = n;
+	}
+	*out = r;
+	return 0;
+}
+
 static void track_close(struct track *t)
 {
 	for (unsigned i = 0; t->bins && i < t->nbins; i++)
@@ -220,7 +254,7 @@ static int track_open(int dirfd, const struct nip_seckey *online, struct track *
 	    (t->ifd = openat(dirfd, "targets/index", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (t->pfd = openat(dirfd, "targets/pkgs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "track directory");
-	if (tuf_md_load(t->mfd, "root.json", TUF_ROOT, NIP_TUF_ROOT_MAX, &t->root, err) < 0)
+	if (tuf_root_latest(t->mfd, &t->root, err) < 0)
 		return err && err->errnum == ENOENT ? nip_err_prefix(err, "not a track (run nip track init): ")
 						    : -1;
 	t->nip = json_object_get(t->root->signed_obj, "nip");
@@ -313,6 +347,10 @@ static json_t *fileinfo_json(uint64_t len, const uint8_t sha[NIP_SHA256_LEN])
 	nip_hex(sha, NIP_SHA256_LEN, hex);
 	return json_pack("{s:I, s:{s:s}}", "length", (json_int_t)len, "hashes", "sha256", hex);
 }
+
+/* A new version of a targets role, snapshot or timestamp is named by no
+ * published snapshot until timestamp.json is replaced: a leftover of a
+ * killed publish under the same name is garbage, and is overwritten. */
 
 /* ---- adding one package ------------------------------------------- */
 
@@ -591,7 +629,7 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *co
 			goto out;
 		}
 		snprintf(name, sizeof name, "%lld.%s.json", (long long)bn->version, bn->name);
-		if (write_md(t.mfd, name, s, sk, 1, 1, NULL, err) < 0)
+		if (write_md(t.mfd, name, s, sk, 1, 0, NULL, err) < 0)
 			goto out;
 		bn->touched = 1;
 	}
@@ -606,7 +644,7 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *co
 			goto out;
 		}
 		snprintf(name, sizeof name, "%lld.targets.json", (long long)top_version);
-		if (write_md(t.mfd, name, s, sk, 1, 1, NULL, err) < 0)
+		if (write_md(t.mfd, name, s, sk, 1, 0, NULL, err) < 0)
 			goto out;
 	}
 	/* Snapshot: every targets role and its version. */
@@ -627,7 +665,7 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *co
 		goto nomem;
 	}
 	snprintf(name, sizeof name, "%lld.snapshot.json", (long long)snap_version);
-	if (write_md(t.mfd, name, s, sk, 1, 1, &snapbuf, err) < 0)
+	if (write_md(t.mfd, name, s, sk, 1, 0, &snapbuf, err) < 0)
 		goto out;
 	/* The timestamp last: one rename makes the whole publish visible. */
 	{

@@ -27,7 +27,7 @@ static int next_root(int dirfd, const struct nip_seckey *const *keys, size_t nke
 	nip_buf_init(&b, NIP_TUF_ROOT_MAX, "root.json");
 	if (mfd < 0)
 		return nip_err_sys(err, NIP_E_USAGE, errno, "metadata: not a track");
-	if (tuf_md_load(mfd, "root.json", TUF_ROOT, NIP_TUF_ROOT_MAX, &cur, err) < 0)
+	if (tuf_root_latest(mfd, &cur, err) < 0)
 		goto out;
 	nip_seckey_public(keys[0], &pub);
 	if (nip_tuf_keyid(&pub, id, err) < 0)
