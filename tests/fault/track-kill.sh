@@ -43,6 +43,18 @@ for _ in $(seq 1 $runs); do
 done
 same "kill -9 of a publish: the track stays whole and the publish can be redone" "$ok" "$runs"
 
+# Two publishes at once take turns (the metadata directory is locked).
+rm -rf "$T/c" && cp -a "$T/t0" "$T/c"
+(for i in $(seq 61 90); do "$NIP" publish --track "$T/c" --online-key "$T/online.key" "$T/p$i.nip"; done) &
+a=$!
+(for i in $(seq 91 120); do "$NIP" publish --track "$T/c" --online-key "$T/online.key" "$T/p$i.nip"; done) &
+b=$!
+wait $a
+wait $b
+check "concurrent publishes: the track verifies" "$NIP" --root "$T/rc" track add c "$T/c" --pubkey "$T/root.key.pub"
+"$NIP" --root "$T/rc" --json refresh >"$T/rc.json"
+check "concurrent publishes: no package lost" grep -q '"packages":120' "$T/rc.json"
+
 serve "$T/t"
 "$NIP" --root "$T/r0" track add k "$url" --pubkey "$T/root.key.pub"
 ok=0 old=0 new=0

@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -254,6 +255,9 @@ static int track_open(int dirfd, const struct nip_seckey *online, struct track *
 	    (t->ifd = openat(dirfd, "targets/index", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (t->pfd = openat(dirfd, "targets/pkgs", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "track directory");
+	/* One writer at a time: two publishes would both sign version N+1. */
+	if (flock(t->mfd, LOCK_EX) < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "metadata: lock");
 	if (tuf_root_latest(t->mfd, &t->root, err) < 0)
 		return err && err->errnum == ENOENT ? nip_err_prefix(err, "not a track (run nip track init): ")
 						    : -1;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -27,6 +28,10 @@ static int next_root(int dirfd, const struct nip_seckey *const *keys, size_t nke
 	nip_buf_init(&b, NIP_TUF_ROOT_MAX, "root.json");
 	if (mfd < 0)
 		return nip_err_sys(err, NIP_E_USAGE, errno, "metadata: not a track");
+	if (flock(mfd, LOCK_EX) < 0) { /* as publish: one writer at a time */
+		nip_err_sys(err, NIP_E_IO, errno, "metadata: lock");
+		goto out;
+	}
 	if (tuf_root_latest(mfd, &cur, err) < 0)
 		goto out;
 	nip_seckey_public(keys[0], &pub);
