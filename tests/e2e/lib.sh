@@ -78,6 +78,29 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 }
 
+# wait_port LOG: the port a server printed ("... port N ..." or "port N")
+# into LOG, once it is listening; empty after 5 s.
+wait_port() {
+	port=
+	for _ in $(seq 50); do
+		port=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	echo "$port"
+}
+
+# serve DIR: python's static server for DIR on a free loopback port, killed
+# at exit; sets $url.
+serve() {
+	python3 -u -m http.server 0 --bind 127.0.0.1 -d "$1" >"$T/.serve.log" 2>&1 &
+	servers="${servers:-} $!"
+	# shellcheck disable=SC2064 # the pids are fixed now
+	trap "kill $servers 2>/dev/null; chmod -R u+w '$T' 2>/dev/null; rm -rf '$T'" EXIT
+	# shellcheck disable=SC2034 # for the test that sources this file
+	url=http://127.0.0.1:$(wait_port "$T/.serve.log")
+}
+
 done_testing() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]

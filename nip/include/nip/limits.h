@@ -48,7 +48,28 @@
 #define NIP_SCRYPT_MEMLIMIT_MAX (2ull << 30)
 #define NIP_SCRYPT_OPSLIMIT_MAX (1ull << 32)
 
+/* TUF metadata, per role, before its length is known from a signed parent
+ * (python-tuf's defaults): a root lists a few keys; a timestamp names one
+ * file; a snapshot lists every targets role (2^16 bins fit); a targets role
+ * lists one bin's packages or the delegations to the bins. */
+#define NIP_TUF_ROOT_MAX (512u << 10)
+#define NIP_TUF_TIMESTAMP_MAX (16u << 10)
+#define NIP_TUF_SNAPSHOT_MAX (8u << 20)
+#define NIP_TUF_TARGETS_MAX (8u << 20)
+/* New root versions walked in one refresh: a hostile mirror could
+ * otherwise serve an endless chain. */
+#define NIP_TUF_MAX_ROOT_ROTATIONS 256u
+/* Delegated roles visited in one target search (python-tuf's 32). */
+#define NIP_TUF_MAX_DELEGATIONS 32u
+/* Keys, roles, signatures in one metadata file. */
+#define NIP_TUF_KEYS_MAX 1024u
+/* A target or an index part named by a track: whatever its metadata says,
+ * never more than this. */
+#define NIP_TUF_TARGET_MAX (16ull << 30)
 /* One decompressed index part (all packages of a bin). */
 #define NIP_INDEX_PART_MAX (64u << 20)
+/* A track's name is a directory under ROOT/tracks: short, no '/'. */
+#define NIP_TRACK_NAME_MAX 64u
+#define NIP_URL_MAX 2048u
 
 #endif

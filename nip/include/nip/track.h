@@ -1,0 +1,208 @@
+/* track: signed package tracks. The metadata is The Update Framework's
+ * (specification 1.0): a TUF client (refresh, delegation walk, verified
+ * target download) usable on any TUF repository, the publisher side of a
+ * nip track as a static directory, and the tracks pinned in a nip root.
+ * See doc/nip-track.8 and DESIGN.md "Track". */
+#ifndef NIP_TRACK_H
+#define NIP_TRACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "nip/crypto.h"
+#include "nip/util.h"
+
+/* ---- fetching ---------------------------------------------------------- */
+
+/* Where bytes come from. The client asks for one URL at a time with the
+ * most it may receive; a fetcher must stop at `max` (more is NIP_E_LIMIT:
+ * endless data) and report 403/404 as "not there" (the end of a root chain)
+ * rather than as an error. A later fetcher (parallel, resuming, mirrors)
+ * plugs in behind the same ops. */
+#define NIP_FETCH_NOTFOUND 1
+
+typedef int (*nip_fetch_sink)(void *ctx, const void *p, size_t n, struct nip_error *err);
+
+struct nip_fetch_ops {
+	/* 0 done, NIP_FETCH_NOTFOUND, or -1 with err set. */
+	int (*get)(void *self, const char *url, uint64_t max, nip_fetch_sink sink, void *ctx,
+		   struct nip_error *err);
+	void (*free)(void *self);
+};
+
+struct nip_fetcher {
+	const struct nip_fetch_ops *ops;
+	void *self;
+};
+
+/* http(s):// through libcurl (loaded on first use), file:// and plain
+ * local paths through the file system. Timeouts: connect and low speed
+ * (slow retrieval). */
+struct nip_fetch_opts {
+	long connect_timeout; /* seconds, 0: 10 */
+	long low_speed_time;  /* seconds under low_speed_limit B/s, 0: 30 */
+	long low_speed_limit; /* 0: 1024 */
+};
+int nip_fetcher_default(const struct nip_fetch_opts *opts, struct nip_fetcher *out,
+			struct nip_error *err);
+void nip_fetcher_free(struct nip_fetcher *f);
+
+/* ---- the TUF client ---------------------------------------------------- */
+
+/* The trusted metadata lives in metadata_dirfd under unversioned names
+ * (root.json, timestamp.json, ..., a delegated role as its URL-quoted
+ * name), each replaced atomically and only after it verified. */
+struct nip_tuf_opts {
+	int metadata_dirfd;
+	const char *metadata_url; /* base: URL/1.root.json, URL/timestamp.json */
+	const char *targets_url;  /* base of targets; may be NULL for refresh only */
+	const char *label;        /* names the repository in errors ("track stable") */
+	struct nip_fetcher fetcher; /* borrowed */
+	time_t now;                 /* 0: time(NULL) at each check */
+};
+
+/* What a targets role says of one target. */
+struct nip_tuf_target {
+	char *path;
+	uint64_t length;
+	uint8_t sha256[NIP_SHA256_LEN];
+	int have_sha256;
+	void *hashes_; /* all hashes as listed (private) */
+};
+void nip_tuf_target_clear(struct nip_tuf_target *t);
+
+struct nip_tuf_client;
+
+/* Stores root_json as the trusted root after checking it is well-formed
+ * and signed by its own threshold (no network). */
+int nip_tuf_init(int metadata_dirfd, const void *root_json, size_t len, struct nip_error *err);
+
+struct nip_tuf_client *nip_tuf_client_new(const struct nip_tuf_opts *opts, struct nip_error *err);
+void nip_tuf_client_free(struct nip_tuf_client *c);
+/* TUF 1.0 §5: root chain, timestamp, snapshot, top-level targets. */
+int nip_tuf_refresh(struct nip_tuf_client *c, struct nip_error *err);
+/* The trusted state as the last refresh left it, without fetching any
+ * metadata: root, timestamp and snapshot verified again (signatures,
+ * versions, expiry: a stale state is refused as a freeze), then targets and
+ * delegated roles from the local files only. Targets may still be
+ * downloaded after it. */
+int nip_tuf_load_trusted(struct nip_tuf_client *c, struct nip_error *err);
+/* Did the last refresh write any trusted file? (0: nothing new was signed.) */
+int nip_tuf_changed(const struct nip_tuf_client *c);
+/* Loads every role the top-level targets delegate to, one level deep
+ * (a nip track's hashed bins), so that a whole index can be read. */
+int nip_tuf_load_delegated(struct nip_tuf_client *c, struct nip_error *err);
+/* The delegation walk (preorder, depth first, terminating, paths,
+ * path_hash_prefixes, succinct bins). 0 found; NIP_TUF_NOTFOUND when no
+ * role lists the path (err says so, as NIP_E_TRUST); -1 on error. */
+#define NIP_TUF_NOTFOUND 1
+int nip_tuf_find_target(struct nip_tuf_client *c, const char *path, struct nip_tuf_target *out,
+			struct nip_error *err);
+/* Downloads t into dirfd/name (atomically, after length and every hash
+ * matched); if dirfd/name already holds the target, nothing is fetched. */
+int nip_tuf_download(struct nip_tuf_client *c, const struct nip_tuf_target *t, int dirfd,
+		     const char *name, struct nip_error *err);
+
+/* ---- publishing a nip track (a static directory) ---------------------- */
+
+struct nip_track_publisher {
+	struct nip_pubkey key;
+	const char *glob; /* package names it may publish; NULL: "*" */
+};
+
+struct nip_track_init_opts {
+	const char *name;                 /* track name (in root.json's nip field) */
+	const struct nip_seckey *root_key;
+	const struct nip_pubkey *online_key;
+	const struct nip_track_publisher *publishers;
+	size_t npublishers;
+	unsigned bins;   /* hashed bins: 16, 256 or 4096; 0: 256 */
+	unsigned expires_days; /* root; 0: 365 */
+};
+/* Creates DIR/metadata and DIR/targets with root v1, empty bins, targets,
+ * snapshot and timestamp. Refuses a directory that already holds a track. */
+int nip_track_init(int dirfd, const struct nip_track_init_opts *o, struct nip_error *err);
+
+/* Adds packages (each fully verified, its signer authorised for its name
+ * by root.json) and re-signs the bins they touch, then targets, snapshot
+ * and timestamp (timestamp.json last). `report` sees each package added. */
+int nip_track_publish(int dirfd, const struct nip_seckey *online_key, const char *const *files,
+		      size_t nfiles,
+		      void (*report)(void *ctx, const char *name, const char *version,
+				     const char *arch, const char *target),
+		      void *ctx, struct nip_error *err);
+
+/* A new root version signed by the old and the new root keys; when
+ * new_online is set it also names a new online key, and the next publish
+ * (with that key) re-signs targets, every bin, snapshot and timestamp. */
+int nip_track_rotate(int dirfd, const struct nip_seckey *old_root,
+		     const struct nip_seckey *new_root, const struct nip_pubkey *new_online,
+		     struct nip_error *err);
+
+/* A new root version, signed by the root key, that authorises a publisher
+ * for names matching its glob (replacing its earlier glob), or revokes it.
+ * Packages it published stay in the track: the client checks the signer
+ * against the root it trusts now. */
+int nip_track_authorize(int dirfd, const struct nip_seckey *root_key,
+			const struct nip_track_publisher *pub, struct nip_error *err);
+int nip_track_revoke(int dirfd, const struct nip_seckey *root_key, const struct nip_pubkey *pub,
+		     struct nip_error *err);
+
+/* The TUF key of a nip (minisign) public key, and its key id. */
+int nip_tuf_keyid(const struct nip_pubkey *pub, char out[NIP_SHA256_HEX], struct nip_error *err);
+
+/* ---- tracks pinned in a nip root (ROOT/tracks/NAME/) -------------------- */
+
+int nip_track_name_valid(const char *name);
+
+/* Pins a track: its 1.root.json must carry the given root key in its root
+ * role, with its own threshold met (or root_json is the root itself). */
+int nip_track_add(int rootfd, const char *name, const char *url, const struct nip_pubkey *root_pub,
+		  const void *root_json, size_t root_len, const struct nip_fetcher *f,
+		  struct nip_error *err);
+int nip_track_remove(int rootfd, const char *name, struct nip_error *err);
+
+struct nip_track_info {
+	char name[NIP_NAME_MAX + 1];
+	char url[2048];
+	int64_t root_version, timestamp_version; /* 0: none yet */
+	size_t packages;                         /* in the verified index */
+};
+/* Every pinned track, sorted by name. *out is malloc'd. */
+int nip_track_list(int rootfd, struct nip_track_info **out, size_t *n, struct nip_error *err);
+
+struct nip_track_refresh_result {
+	int changed;     /* a new timestamp was found */
+	size_t parts;    /* index parts verified */
+	size_t packages; /* packages in the index */
+};
+/* Refreshes one track: TUF refresh, then every bin and index part; the
+ * verified index parts land in ROOT/tracks/NAME/index/XX.json. Nothing
+ * earlier is replaced unless it all verifies. */
+int nip_track_refresh(int rootfd, const char *name, const struct nip_fetcher *f,
+		      struct nip_track_refresh_result *res, struct nip_error *err);
+
+/* Paths (relative to rootfd) of the verified, decompressed index parts of
+ * a track, for the solver. *paths and each string are malloc'd. */
+int nip_track_index_paths(int rootfd, const char *name, char ***paths, size_t *n,
+			  struct nip_error *err);
+/* The publishers the track's trusted root.json authorises, with their
+ * name globs: an installer accepts a package from this track only if its
+ * signer is one of them and the glob matches its name (fnmatch). *out is
+ * one malloc'd block (globs inside it). */
+int nip_track_publishers(int rootfd, const char *name, struct nip_track_publisher **out,
+			 size_t *n, struct nip_error *err);
+/* Is a package `pkgname` signed by `keyid` acceptable from this list? */
+int nip_track_publisher_allowed(const struct nip_track_publisher *p, size_t n,
+				const uint8_t keyid[NIP_KEYID_LEN], const char *pkgname);
+
+/* Downloads one target of a refreshed track (e.g. a package path from the
+ * index) into dirfd/outname, verified against its signed length and hashes
+ * as the track's current trusted metadata says (no metadata is fetched:
+ * refresh first; an expired timestamp is refused). */
+int nip_track_fetch_target(int rootfd, const char *name, const char *target,
+			   const struct nip_fetcher *f, int dirfd, const char *outname,
+			   struct nip_error *err);
+
+#endif
