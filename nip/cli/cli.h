@@ -26,7 +26,8 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_inspect,
 	cli_cmd_cid, cli_cmd_install, cli_cmd_remove, cli_cmd_rollback, cli_cmd_gc, cli_cmd_fsck,
 	cli_cmd_list, cli_cmd_generations, cli_cmd_diff, cli_cmd_files, cli_cmd_owner, cli_cmd_info,
-	cli_cmd_trust, cli_cmd_log, cli_cmd_track, cli_cmd_publish, cli_cmd_refresh;
+	cli_cmd_trust, cli_cmd_log, cli_cmd_track, cli_cmd_publish, cli_cmd_refresh, cli_cmd_upgrade,
+	cli_cmd_pin, cli_cmd_unpin;
 
 struct nip_root;
 /* --root, --lock-timeout: writers lock (and create) the root. */
@@ -59,6 +60,16 @@ int cli_passphrase(const char *file, const char *what, char *out, size_t outsz,
 struct nip_seckey;
 int cli_load_seckey(const char *path, const char *passfile, struct nip_seckey *out,
 		    struct nip_error *err);
+
+/* A transaction's outcome: the plan (with --dry-run or -v), the counts
+ * (or one JSON document); and its failure: the error line, then every
+ * libsolv problem and solution as hints. Both free what res holds. */
+struct nip_txn_result;
+void cli_txn_report(const struct cli_opts *o, const char *verb, struct nip_txn_result *res, int dry);
+int cli_txn_fail(const struct cli_opts *o, const struct nip_error *err, struct nip_txn_result *res);
+/* install NAME... and upgrade [NAME...], from the root's tracks. */
+int cli_install_names(const struct cli_opts *o, char *const *specs, size_t n, int dry, int offline,
+		      int upgrade);
 
 /* JSON string escaping for hand-built output. */
 void cli_json_str(FILE *f, const char *s);

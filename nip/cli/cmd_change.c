@@ -7,30 +7,44 @@
 #include "cli.h"
 #include "nip/txn.h"
 
-static void report(const struct cli_opts *o, const char *verb, const struct nip_txn_result *res, int dry)
+void cli_txn_report(const struct cli_opts *o, const char *verb, struct nip_txn_result *res, int dry)
 {
 	if (res->nipnew)
 		fprintf(stderr, "nip: warning: %zu configuration file%s kept local changes; the new default%s beside %s (%s)\n",
 			res->nipnew, res->nipnew > 1 ? "s" : "", res->nipnew > 1 ? "s are" : " is",
 			res->nipnew > 1 ? "them" : "it", res->first_nipnew);
 	if (o->json) {
-		printf("{\"generation\":%lld,\"added\":%zu,\"removed\":%zu,\"changed\":%zu,\"nipnew\":%zu,\"dry_run\":%s}\n",
+		printf("{\"generation\":%lld,\"added\":%zu,\"removed\":%zu,\"changed\":%zu,\"nipnew\":%zu,\"dry_run\":%s",
 		       (long long)res->generation, res->added, res->removed, res->changed, res->nipnew,
 		       dry ? "true" : "false");
-		return;
+		if (res->plan) {
+			printf(",\"plan\":[");
+			for (char *line = res->plan, *nl; *line; line = nl + 1) {
+				nl = strchr(line, '\n');
+				*nl = '\0';
+				printf("%s", line == res->plan ? "" : ",");
+				cli_json_str(stdout, line);
+			}
+			printf("]");
+		}
+		printf("}\n");
+	} else {
+		if (res->plan && (dry || o->verbose))
+			fputs(res->plan, stdout);
+		if (dry)
+			printf("would %s: %zu added, %zu removed, %zu changed\n", verb, res->added, res->removed,
+			       res->changed);
+		else if (o->verbose && res->generation)
+			printf("generation %lld: %zu added, %zu removed, %zu changed\n", (long long)res->generation,
+			       res->added, res->removed, res->changed);
+		else if (o->verbose)
+			printf("nothing to do\n");
 	}
-	if (dry)
-		printf("would %s: %zu added, %zu removed, %zu changed\n", verb, res->added, res->removed,
-		       res->changed);
-	else if (o->verbose && res->generation)
-		printf("generation %lld: %zu added, %zu removed, %zu changed\n", (long long)res->generation,
-		       res->added, res->removed, res->changed);
-	else if (o->verbose)
-		printf("nothing to do\n");
+	free(res->plan);
+	res->plan = NULL;
 }
 
-/* The error line, then each problem and its solutions as hints. */
-static int fail_txn(const struct cli_opts *o, const struct nip_error *err, struct nip_txn_result *res)
+int cli_txn_fail(const struct cli_opts *o, const struct nip_error *err, struct nip_txn_result *res)
 {
 	int status = cli_fail(o, err);
 
@@ -40,14 +54,22 @@ static int fail_txn(const struct cli_opts *o, const struct nip_error *err, struc
 		fprintf(stderr, "nip: hint: %.*s\n", (int)(nl - line), line);
 	}
 	free(res->problems);
-	res->problems = NULL;
+	free(res->plan);
+	res->problems = res->plan = NULL;
 	return status;
+}
+
+/* A package file, not a name: "./x.nip", "dir/x", "x.nip". */
+static int is_file(const char *a)
+{
+	size_t n = strlen(a);
+	return strchr(a, '/') || (n > 4 && strcmp(a + n - 4, ".nip") == 0);
 }
 
 static int run_install(const struct cli_opts *o, int argc, char **argv)
 {
-	int dry = 0, status = 0, first;
-	const struct cli_flag flags[] = {{"--dry-run", &dry}, {NULL, NULL}};
+	int dry = 0, offline = 0, status = 0, first, files = 0;
+	const struct cli_flag flags[] = {{"--dry-run", &dry}, {"--offline", &offline}, {NULL, NULL}};
 	struct nip_txn_result res = {0};
 	struct nip_root *r = NULL;
 	struct nip_error err;
@@ -55,19 +77,21 @@ static int run_install(const struct cli_opts *o, int argc, char **argv)
 	if ((first = cli_flags(o, &cli_cmd_install, argc, argv, flags, &status)) < 0)
 		return status;
 	if (first >= argc)
-		return cli_usage(o, &cli_cmd_install, "install: expected FILE.nip...");
+		return cli_usage(o, &cli_cmd_install, "install: expected FILE.nip or NAME...");
 	for (int i = first; i < argc; i++)
-		if (!strchr(argv[i], '/') && !strstr(argv[i], ".nip"))
-			return cli_usage(o, &cli_cmd_install,
-					 "install: '%s' is not a file; installing by name needs a track (nip track add)",
-					 argv[i]);
+		files += is_file(argv[i]);
+	if (files && files != argc - first)
+		return cli_usage(o, &cli_cmd_install,
+				 "install: give package files or names from tracks, not both in one call");
+	if (!files)
+		return cli_install_names(o, argv + first, (size_t)(argc - first), dry, offline, 0);
 	if (cli_open_root(o, 1, &r, &err) < 0 ||
 	    nip_txn_install_files(r, o->cell, argv + first, (size_t)(argc - first), dry, &res, &err) < 0) {
 		nip_root_close(r);
-		return fail_txn(o, &err, &res);
+		return cli_txn_fail(o, &err, &res);
 	}
 	nip_root_close(r);
-	report(o, "install", &res, dry);
+	cli_txn_report(o, "install", &res, dry);
 	return 0;
 }
 
@@ -86,10 +110,10 @@ static int run_remove(const struct cli_opts *o, int argc, char **argv)
 	if (cli_open_root(o, 1, &r, &err) < 0 ||
 	    nip_txn_remove(r, o->cell, argv + first, (size_t)(argc - first), cascade, dry, &res, &err) < 0) {
 		nip_root_close(r);
-		return fail_txn(o, &err, &res);
+		return cli_txn_fail(o, &err, &res);
 	}
 	nip_root_close(r);
-	report(o, "remove", &res, dry);
+	cli_txn_report(o, "remove", &res, dry);
 	return 0;
 }
 
@@ -222,13 +246,17 @@ out:
 
 const struct cli_cmd cli_cmd_install = {
 	"install", "install packages in one transaction (one new generation)",
-	"usage: nip install [--dry-run] FILE.nip...\n"
+	"usage: nip install [--dry-run] [--offline] FILE.nip...|NAME[OP VERSION]...\n"
 	"\n"
-	"Installs exactly these packages (up or down from what is installed) in one\n"
-	"transaction, checking signatures (nip trust), dependencies and conflicts\n"
-	"(libsolv) first. A transaction that changes nothing makes no generation.\n"
+	"Package files: installs exactly these (up or down from what is installed),\n"
+	"signed by a trusted signer (nip trust). Names: the best packages of the\n"
+	"pinned tracks that satisfy them (\"hello\", \"hello>=1.0\"), fetched into\n"
+	"the cache and signed by publishers the track's root authorises. Either way\n"
+	"one transaction, dependencies and conflicts resolved by libsolv first; a\n"
+	"transaction that changes nothing makes no generation.\n"
 	"\n"
-	"  --dry-run   resolve and report, change nothing\n",
+	"  --dry-run   resolve and report the plan, fetch and change nothing\n"
+	"  --offline   fetch nothing: names install from the cache alone\n",
 	run_install,
 };
 

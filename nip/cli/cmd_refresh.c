@@ -35,7 +35,9 @@ static int run_refresh(const struct cli_opts *o, int argc, char **argv)
 			wanted |= strcmp(argv[j], t[i].name) == 0;
 		if (!wanted)
 			continue;
-		if (nip_track_refresh(r->fd, t[i].name, &f, &res, &err) < 0) {
+		/* The solver's cache follows the index it was built from. */
+		if (nip_track_refresh(r->fd, t[i].name, &f, &res, &err) < 0 ||
+		    nip_txn_track_cache(r, t[i].name, NULL, &err) < 0) {
 			/* Other tracks still refresh; the first failure decides the exit. */
 			int s = o->json ? nip_err_exit_status(err.code) : cli_fail(o, &err);
 			if (o->json) {

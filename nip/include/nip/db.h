@@ -41,6 +41,13 @@ int nip_db_check(struct nip_db *db, struct nip_error *err);
 /* *value NULL when the key is unset; set with value NULL removes it. */
 int nip_db_config_get(struct nip_db *db, const char *key, char **value, struct nip_error *err);
 int nip_db_config_set(struct nip_db *db, const char *key, const char *value, struct nip_error *err);
+/* Every key starting with prefix, sorted; free with nip_config_free. */
+struct nip_config_entry {
+	char *key, *value;
+};
+int nip_db_config_list(struct nip_db *db, const char *prefix, struct nip_config_entry **out,
+		       size_t *n, struct nip_error *err);
+void nip_config_free(struct nip_config_entry *v, size_t n);
 
 /* ---- packages -------------------------------------------------------- */
 /* Records a package's canonical manifest (idempotent by CID). */

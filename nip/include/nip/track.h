@@ -187,6 +187,11 @@ int nip_track_refresh(int rootfd, const char *name, const struct nip_fetcher *f,
  * a track, for the solver. *paths and each string are malloc'd. */
 int nip_track_index_paths(int rootfd, const char *name, char ***paths, size_t *n,
 			  struct nip_error *err);
+/* Identifies the verified index as a whole (the SHA-256 of its summary,
+ * which names each part by its signed hash): a cache built from the index
+ * is current while this is unchanged. */
+int nip_track_index_key(int rootfd, const char *name, uint8_t out[NIP_SHA256_LEN],
+			struct nip_error *err);
 /* The publishers the track's trusted root.json authorises, with their
  * name globs: an installer accepts a package from this track only if its
  * signer is one of them and the glob matches its name (fnmatch). *out is

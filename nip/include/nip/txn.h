@@ -46,6 +46,10 @@ struct nip_txn_result {
 	/* When the request cannot be met (NIP_E_RESOLVE): every problem and
 	 * its solutions, as nip_solver_solve gives them; free() it. */
 	char *problems;
+	/* Installs by name: what the plan changes, a line each ("+ NAME
+	 * VERSION (TRACK)", "~ NAME OLD -> NEW (TRACK)", "- NAME VERSION");
+	 * free() it. */
+	char *plan;
 };
 
 /* install FILE.nip...: one transaction, exactly those versions (up or down),
@@ -57,6 +61,28 @@ int nip_cell_name_check(const char *name, struct nip_error *err);
 
 int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *paths, size_t n,
 			  int dry_run, struct nip_txn_result *res, struct nip_error *err);
+/* install NAME[OP VERSION]... (or upgrade [NAME...]) from the root's
+ * tracks: one solve over the installed set and every track's cache, the
+ * packages it chose fetched into ROOT/cache/CID.nip (offline: only from
+ * there), each read with its track's authorised publishers as the only
+ * keys, then one transaction. Pins (nip_txn_pin) hold their packages. */
+struct nip_fetcher;
+struct nip_txn_track_opts {
+	int dry_run, offline, upgrade;
+	const struct nip_fetcher *fetcher; /* borrowed; NULL only with offline */
+};
+int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *specs, size_t n,
+			  const struct nip_txn_track_opts *o, struct nip_txn_result *res,
+			  struct nip_error *err);
+/* The libsolv cache of a pinned track, rebuilt from its verified index
+ * when that changed (after a refresh); *fd (if fd is not NULL) opened on
+ * it. */
+int nip_txn_track_cache(struct nip_root *r, const char *track, int *fd, struct nip_error *err);
+/* pin NAME: keep it at its installed version (version NULL) or at exactly
+ * VERSION through installs and upgrades; unpin. Logged. */
+int nip_txn_pin(struct nip_root *r, const char *name, const char *version, struct nip_error *err);
+int nip_txn_unpin(struct nip_root *r, const char *name, struct nip_error *err);
+
 /* remove NAME...: refuses to take dependents along unless cascade. */
 int nip_txn_remove(struct nip_root *r, const char *cell, char *const *names, size_t n, int cascade,
 		   int dry_run, struct nip_txn_result *res, struct nip_error *err);

@@ -14,8 +14,10 @@
 
 void txn_set_free(struct txn_set *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		nip_manifest_free(s->v[i].m);
+		free(s->v[i].path_owned);
+	}
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
@@ -305,7 +307,7 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	uint8_t root[NIP_SHA256_LEN];
 	char name[128];
 	int64_t gen;
-	int rc = -1, began = 0, synced;
+	int rc = -1, began = 0, synced, imported = 0;
 
 	memset(res, 0, sizeof *res);
 	if (nip_cell_name_check(cell, err) < 0 || txn_current_set(r, cell, &old, err) < 0)
@@ -319,15 +321,18 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 		rc = dry_run && files ? 0 : -1;
 		goto out;
 	}
-	for (size_t i = 0; i < set->n; i++)
-		if (set->v[i].path && !stored(r, set->v[i].m)) {
-			if (!keys && txn_trusted_keys(r, &keys, &nkeys, err) < 0)
-				goto out;
-			if (import(r, &set->v[i], keys, nkeys, err) < 0)
-				goto out;
-		}
+	for (size_t i = 0; i < set->n; i++) {
+		const struct txn_pkg *p = &set->v[i];
+		if (!p->path || stored(r, p->m))
+			continue;
+		if (!p->keys && !keys && txn_trusted_keys(r, &keys, &nkeys, err) < 0)
+			goto out;
+		if (import(r, p, p->keys ? p->keys : keys, p->keys ? p->nkeys : nkeys, err) < 0)
+			goto out;
+		imported = 1;
+	}
 	/* The imported objects flush while the tree and checkout are built. */
-	if (keys && nip_nexfs_sync_start(r->fs, &syncer, err) < 0)
+	if (imported && nip_nexfs_sync_start(r->fs, &syncer, err) < 0)
 		goto out;
 	if (txn_compose(&old, &oldfiles, &noldfiles, err) < 0 ||
 	    txn_merge_etc(r, cell, oldfiles, noldfiles, files, nfiles, res, err) < 0)

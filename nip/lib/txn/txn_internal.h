@@ -12,6 +12,11 @@ struct txn_pkg {
 	uint8_t signer[NIP_KEYID_LEN];
 	int explicit_;
 	const char *path; /* a new package's file, to import from; NULL if stored */
+	char *path_owned; /* path, when the set owns it (a cached download) */
+	/* The keys its signature is checked with: its track's authorised
+	 * publishers; NULL: the root's trusted signers (local files). */
+	const struct nip_pubkey *keys;
+	size_t nkeys;
 };
 
 struct txn_set {

@@ -1,0 +1,431 @@
+/* Installing by name from the root's tracks: resolve against the installed
+ * set and every track's libsolv cache, fetch what is missing into cache/
+ * (each download checked against the track's signed length and hashes),
+ * read each package's head with only its track's authorised publishers as
+ * keys (and the publisher's name glob checked), then one transaction as
+ * for local files. Nothing from a track is trusted before its refresh
+ * verified it; nothing is installed that its track's root does not allow. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "nip/limits.h"
+#include "nip/track.h"
+#include "txn_internal.h"
+
+/* ---- the solver's cache of a track ------------------------------------- */
+
+int nip_txn_track_cache(struct nip_root *r, const char *track, int *fd_out, struct nip_error *err)
+{
+	uint8_t key[NIP_SHA256_LEN];
+	char hex[NIP_SHA256_HEX], have[NIP_SHA256_HEX + 1], solv[NIP_TRACK_NAME_MAX + 32],
+		keyname[NIP_TRACK_NAME_MAX + 40];
+	char **parts = NULL;
+	size_t nparts = 0;
+	struct nip_buf old;
+	int rc = -1, fd;
+
+	if (nip_track_index_key(r->fd, track, key, err) < 0)
+		return -1;
+	nip_hex(key, sizeof key, hex);
+	snprintf(solv, sizeof solv, "tracks/%s/index.solv", track);
+	snprintf(keyname, sizeof keyname, "tracks/%s/index.solv.key", track);
+	have[0] = '\0';
+	if (nip_read_file(r->fd, keyname, sizeof have - 1, 1, &old, NULL) == 0) {
+		if (old.len == NIP_SHA256_HEX - 1)
+			memcpy(have, old.data, old.len), have[old.len] = '\0';
+		nip_buf_free(&old);
+	}
+	/* Rebuilt only when the index changed: a refresh that brought
+	 * nothing new costs no parse. The key is written after the cache, so
+	 * a crash in between rebuilds it next time. */
+	if (strcmp(have, hex) != 0) {
+		if (nip_track_index_paths(r->fd, track, &parts, &nparts, err) < 0 ||
+		    nip_solv_from_index(track, r->fd, parts, nparts, solv, err) < 0 ||
+		    nip_write_atomic(r->fd, keyname, hex, strlen(hex), 0644, 0, err) < 0)
+			goto out;
+	}
+	if (fd_out) {
+		if ((fd = openat(r->fd, solv, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+			nip_err_sys(err, NIP_E_IO, errno, "track %s: %s", track, solv);
+			goto out;
+		}
+		*fd_out = fd;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < nparts; i++)
+		free(parts[i]);
+	free(parts);
+	return rc;
+}
+
+/* ---- the tracks of a root, as one install sees them ---------------------- */
+
+struct track {
+	char name[NIP_NAME_MAX + 1];
+	struct nip_track_publisher *pubs;
+	struct nip_pubkey *keys; /* the publishers' keys, for the package reader */
+	size_t npubs;
+};
+
+struct tracks {
+	struct track *v;
+	size_t n;
+};
+
+static void tracks_free(struct tracks *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].pubs);
+		free(t->v[i].keys);
+	}
+	free(t->v);
+}
+
+/* Every pinned track with an index goes into the solver. */
+static int tracks_load(struct nip_root *r, struct nip_solver *s, struct tracks *t, struct nip_error *err)
+{
+	struct nip_track_info *info = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (nip_track_list(r->fd, &info, &n, err) < 0)
+		return -1;
+	if (!n) {
+		nip_err(err, NIP_E_USAGE, "no track is pinned in %s (nip track add NAME URL --pubkey ROOT.pub)",
+			r->path);
+		goto out;
+	}
+	if (!(t->v = calloc(n, sizeof *t->v))) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct track *k = &t->v[t->n];
+		int fd;
+		snprintf(k->name, sizeof k->name, "%s", info[i].name);
+		t->n++;
+		if (nip_txn_track_cache(r, k->name, &fd, err) < 0)
+			goto out;
+		rc = nip_solver_add_track(s, k->name, 0, fd, err);
+		close(fd);
+		if (rc < 0 || nip_track_publishers(r->fd, k->name, &k->pubs, &k->npubs, err) < 0)
+			goto out;
+		rc = -1;
+		if (!(k->keys = calloc(k->npubs + 1, sizeof *k->keys))) {
+			nip_err(err, NIP_E_NOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t j = 0; j < k->npubs; j++)
+			k->keys[j] = k->pubs[j].key;
+	}
+	rc = 0;
+out:
+	free(info);
+	return rc;
+}
+
+static const struct track *track_named(const struct tracks *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].name, name) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+/* ---- fetching and checking one chosen package --------------------------- */
+
+/* cache/CID.nip holds the package, downloaded unless it is there already
+ * (the import checks it again in full). */
+static int fetch_pick(struct nip_root *r, const struct nip_pick *p, const struct nip_fetcher *f,
+		      int offline, char *path, size_t pathsz, struct nip_error *err)
+{
+	char cid[NIP_CID_STRLEN], name[NIP_CID_STRLEN + 8];
+	int cfd;
+
+	nip_cid_format(p->cid, cid);
+	snprintf(name, sizeof name, "%s.nip", cid);
+	snprintf(path, pathsz, "%s/cache/%s", r->path, name);
+	if (mkdirat(r->fd, "cache", 0755) < 0 && errno != EEXIST)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
+	if ((cfd = openat(r->fd, "cache", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
+	if (faccessat(cfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(cfd);
+		return 0;
+	}
+	if (offline) {
+		close(cfd);
+		return nip_err(err, NIP_E_NETWORK, "%s-%s is not in the cache and --offline forbids fetching it",
+			       p->name, p->version);
+	}
+	if (!f) {
+		close(cfd);
+		return nip_err(err, NIP_E_INTERNAL, "no fetcher for %s-%s", p->name, p->version);
+	}
+	if (nip_track_fetch_target(r->fd, p->track, p->path, f, cfd, name, err) < 0) {
+		close(cfd);
+		return nip_err_prefix(err, "%s-%s: ", p->name, p->version);
+	}
+	close(cfd);
+	return 0;
+}
+
+/* The package's head, read with its track's publishers as the only keys:
+ * its signer must be one of them, allowed to publish that name, and its
+ * CID the one the index named. */
+static int check_pick(const struct nip_pick *p, const struct track *t, const char *path,
+		      struct txn_pkg *out, struct nip_error *err)
+{
+	struct nip_package *pkg = NULL;
+	char id[NIP_KEYID_HEX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+
+	if (fd < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s", path);
+	if (!t->npubs) {
+		nip_err(err, NIP_E_TRUST, "track %s authorises no publisher", t->name);
+		goto out;
+	}
+	if (nip_package_read_head(fd, t->keys, t->npubs, &pkg, err) < 0) {
+		nip_err_prefix(err, "track %s: %s-%s: ", t->name, p->name, p->version);
+		goto out;
+	}
+	nip_keyid_format(pkg->sig.keyid, id);
+	if (memcmp(pkg->cid, p->cid, NIP_SHA256_LEN) != 0 || strcmp(pkg->manifest->name, p->name) != 0 ||
+	    strcmp(pkg->manifest->version, p->version) != 0) {
+		nip_err(err, NIP_E_TRUST, "track %s: %s-%s: the package is not the one its index names",
+			t->name, p->name, p->version);
+		goto out;
+	}
+	if (!nip_track_publisher_allowed(t->pubs, t->npubs, pkg->sig.keyid, p->name)) {
+		nip_err(err, NIP_E_TRUST, "track %s: %s is signed by key %s, which may not publish %s",
+			t->name, p->name, id, p->name);
+		goto out;
+	}
+	memcpy(out->cid, pkg->cid, NIP_SHA256_LEN);
+	memcpy(out->signer, pkg->sig.keyid, NIP_KEYID_LEN);
+	out->m = pkg->manifest;
+	pkg->manifest = NULL;
+	out->keys = t->keys;
+	out->nkeys = t->npubs;
+	if (!(out->path_owned = strdup(path))) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	out->path = out->path_owned;
+	rc = 0;
+out:
+	nip_package_free(pkg);
+	close(fd);
+	return rc;
+}
+
+/* ---- pins ------------------------------------------------------------------ */
+
+/* config "pin.NAME": the version to hold, or "" for the installed one. */
+#define PIN_PREFIX "pin."
+
+static int load_pins(struct nip_root *r, struct nip_solver *s, struct nip_error *err)
+{
+	struct nip_config_entry *v = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (nip_db_config_list(r->db, PIN_PREFIX, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = nip_solver_pin(s, v[i].key + strlen(PIN_PREFIX), *v[i].value ? v[i].value : NULL, err);
+	nip_config_free(v, n);
+	return rc;
+}
+
+static int pin_set(struct nip_root *r, const char *name, const char *value, struct nip_error *err)
+{
+	char key[NIP_PKGNAME_MAX + 8], details[NIP_PKGNAME_MAX + NIP_VERSION_MAX + 16];
+
+	if (!nip_name_valid(name, strlen(name)))
+		return nip_err(err, NIP_E_USAGE, "pin: \"%.80s\" is not a package name", name);
+	if (value && *value && !nip_version_valid(value, strlen(value)))
+		return nip_err(err, NIP_E_USAGE, "pin: \"%.80s\" is not a version", value);
+	snprintf(key, sizeof key, PIN_PREFIX "%s", name);
+	if (value)
+		snprintf(details, sizeof details, "%s=%s", name, value);
+	else
+		snprintf(details, sizeof details, "%s", name);
+	if (nip_db_begin(r->db, err) < 0)
+		return -1;
+	if (nip_db_config_set(r->db, key, value, err) < 0) {
+		nip_db_rollback(r->db);
+		return -1;
+	}
+	return txn_logged_commit(r, value ? "pin" : "unpin", name, details, err);
+}
+
+int nip_txn_pin(struct nip_root *r, const char *name, const char *version, struct nip_error *err)
+{
+	return pin_set(r, name, version ? version : "", err);
+}
+
+int nip_txn_unpin(struct nip_root *r, const char *name, struct nip_error *err)
+{
+	return pin_set(r, name, NULL, err);
+}
+
+/* ---- the request ------------------------------------------------------------ */
+
+/* The name a spec asks for ("hello >= 1" -> "hello"), to mark it explicit. */
+static int asked(char *const *specs, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(specs[i], " <>=!|");
+		if (strlen(name) == len && strncmp(specs[i], name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void plan_line(struct nip_buf *plan, const char *fmt, const char *a, const char *b,
+		      const char *c, const char *d)
+{
+	struct nip_error ignored;
+	nip_buf_printf(plan, &ignored, fmt, a, b, c, d);
+}
+
+/* What the plan changes, as lines "+ NAME VERSION (TRACK)", "~ NAME OLD ->
+ * NEW (TRACK)", "- NAME VERSION"; counts into res. */
+static int make_plan(const struct txn_set *cur, void **kept, size_t nkept, const struct nip_pick *p,
+		     size_t np, struct nip_txn_result *res, struct nip_error *err)
+{
+	struct nip_buf plan;
+
+	nip_buf_init(&plan, 16 << 20, "plan");
+	for (size_t i = 0; i < np; i++) {
+		const struct txn_pkg *was = NULL;
+		for (size_t j = 0; j < cur->n && !was; j++)
+			if (strcmp(cur->v[j].m->name, p[i].name) == 0)
+				was = &cur->v[j];
+		if (was) {
+			res->changed++;
+			plan_line(&plan, "~ %s %s -> %s (%s)\n", p[i].name, was->m->version, p[i].version,
+				  p[i].track);
+		} else {
+			res->added++;
+			plan_line(&plan, "+ %s %s (%s)%s\n", p[i].name, p[i].version, p[i].track, "");
+		}
+	}
+	for (size_t j = 0; j < cur->n; j++) {
+		int stays = 0;
+		for (size_t k = 0; k < nkept && !stays; k++)
+			stays = kept[k] == &cur->v[j];
+		for (size_t i = 0; i < np && !stays; i++)
+			stays = strcmp(p[i].name, cur->v[j].m->name) == 0;
+		if (!stays) {
+			res->removed++;
+			plan_line(&plan, "- %s %s%s%s\n", cur->v[j].m->name, cur->v[j].m->version, "", "");
+		}
+	}
+	if (nip_buf_cstr(&plan, err) < 0) {
+		nip_buf_free(&plan);
+		return -1;
+	}
+	res->plan = (char *)plan.data;
+	return 0;
+}
+
+int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *specs, size_t n,
+			  const struct nip_txn_track_opts *o, struct nip_txn_result *res,
+			  struct nip_error *err)
+{
+	struct txn_set cur = {0}, next = {0};
+	struct tracks tracks = {0};
+	struct nip_solver *s = NULL;
+	struct nip_pick *picks = NULL;
+	struct utsname u;
+	void **kept = NULL;
+	size_t nkept = 0, npicks = 0;
+	char reason[512];
+	int rc = -1;
+
+	memset(res, 0, sizeof *res);
+	uname(&u);
+	if (nip_cell_name_check(cell, err) < 0 || txn_current_set(r, cell, &cur, err) < 0 ||
+	    !(s = nip_solver_new(u.machine, err)))
+		goto out;
+	for (size_t i = 0; i < cur.n; i++)
+		if (nip_solver_add(s, cur.v[i].m, 1, &cur.v[i], err) < 0)
+			goto out;
+	if (tracks_load(r, s, &tracks, err) < 0)
+		goto out;
+	if (load_pins(r, s, err) < 0)
+		goto out;
+	snprintf(reason, sizeof reason, "%s", o->upgrade ? "upgrade" : "install");
+	if (o->upgrade && !n && nip_solver_upgrade(s, NULL, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(reason);
+		if ((o->upgrade ? nip_solver_upgrade(s, specs[i], err) : nip_solver_want(s, specs[i], err)) < 0)
+			goto out;
+		if (len + 1 < sizeof reason)
+			snprintf(reason + len, sizeof reason - len, " %s", specs[i]);
+	}
+	if (nip_solver_solve(s, &kept, &nkept, &res->problems, err) < 0 ||
+	    nip_solver_picks(s, &picks, &npicks, err) < 0 ||
+	    make_plan(&cur, kept, nkept, picks, npicks, res, err) < 0)
+		goto out;
+	if (o->dry_run || !npicks) {
+		/* Nothing to fetch; what is left to do (removals) is txn_apply's. */
+		if (o->dry_run) {
+			rc = 0;
+			goto out;
+		}
+	}
+	if (!(next.v = calloc(nkept + npicks + 1, sizeof *next.v))) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nkept; i++) {
+		struct txn_pkg *p = kept[i];
+		next.v[next.n] = *p;
+		next.v[next.n].explicit_ |= !o->upgrade && asked(specs, n, p->m->name);
+		next.n++;
+		p->m = NULL;
+	}
+	for (size_t i = 0; i < npicks; i++) {
+		const struct track *t = track_named(&tracks, picks[i].track);
+		char path[4096];
+		if (!t) {
+			nip_err(err, NIP_E_INTERNAL, "track %s: not loaded", picks[i].track);
+			goto out;
+		}
+		if (fetch_pick(r, &picks[i], o->fetcher, o->offline, path, sizeof path, err) < 0 ||
+		    check_pick(&picks[i], t, path, &next.v[next.n], err) < 0)
+			goto out;
+		next.v[next.n].explicit_ = !o->upgrade && asked(specs, n, picks[i].name);
+		/* An upgrade keeps what was asked for by name so. */
+		for (size_t j = 0; j < cur.n; j++)
+			if (cur.v[j].m && strcmp(cur.v[j].m->name, picks[i].name) == 0)
+				next.v[next.n].explicit_ |= cur.v[j].explicit_;
+		next.n++;
+	}
+	{
+		char *plan = res->plan;
+		res->plan = NULL;
+		rc = txn_apply(r, cell, &next, o->upgrade ? "upgrade" : "install", reason, 0, res, err);
+		res->plan = plan;
+	}
+out:
+	nip_picks_free(picks, npicks);
+	free(kept);
+	nip_solver_free(s);
+	txn_set_free(&next);
+	txn_set_free(&cur);
+	tracks_free(&tracks);
+	return rc;
+}

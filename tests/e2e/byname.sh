@@ -1,0 +1,91 @@
+#!/bin/sh
+# Installing by name from a track served on loopback: resolve with libsolv
+# against the track's cache, fetch into cache/, verify each package against
+# the publishers the track's root authorises, one transaction; dry runs,
+# upgrades, pins, --offline, and a publisher allowed only some names.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/e2e/lib.sh
+. "$top/tests/e2e/lib.sh"
+
+export SOURCE_DATE_EPOCH=1700000000
+for k in root online pub other; do "$NIP" key generate "$T/$k.key" >/dev/null; done
+mkpkg() { # KEY NAME VERSION [pack options...]
+	key=$1 name=$2 ver=$3
+	shift 3
+	mkdir -p "$T/s/$name-$ver/usr/bin"
+	printf '#!/bin/sh\necho %s %s\n' "$name" "$ver" >"$T/s/$name-$ver/usr/bin/$name"
+	chmod 755 "$T/s/$name-$ver/usr/bin/$name"
+	"$NIP" pack --key "$T/$key.key" --name "$name" --version "$ver" "$@" \
+		-o "$T/$name-$ver.nip" "$T/s/$name-$ver" >/dev/null
+}
+mkpkg pub hello 1.0-1 --depends 'libgreet >= 2.0'
+mkpkg pub hello 1.1-1 --depends 'libgreet >= 2.1'
+mkpkg pub libgreet 2.0-1
+mkpkg pub libgreet 2.1-1
+mkpkg pub cowsay 3.0-1 --provides 'greeter = 1'
+mkpkg other tool 1.0-1
+"$NIP" track init "$T/track" --root-key "$T/root.key" --online-key "$T/online.key.pub" \
+	--publisher "$T/pub.key.pub" --publisher "$T/other.key.pub:tool*" --name stable >/dev/null
+check "publish" "$NIP" publish --track "$T/track" --online-key "$T/online.key" \
+	"$T/hello-1.0-1.nip" "$T/libgreet-2.0-1.nip" "$T/cowsay-3.0-1.nip" "$T/tool-1.0-1.nip"
+serve "$T/track"
+R=$T/r
+check "track add" "$NIP" --root "$R" track add stable "$url" --pubkey "$T/root.key.pub"
+check "refresh" "$NIP" --root "$R" refresh
+check "the solver's cache is built by refresh" test -s "$R/tracks/stable/index.solv"
+
+check "install hello --dry-run" "$NIP" --root "$R" install --dry-run hello
+cp .out dry.out
+check "the plan names hello and its dependency" grep -qx '+ hello 1.0-1 (stable)' dry.out
+check "and libgreet" grep -qx '+ libgreet 2.0-1 (stable)' dry.out
+same "a dry run fetched nothing" "$(ls "$R/cache" 2>/dev/null | wc -l)" "0"
+same "and made no generation" "$("$NIP" --root "$R" generations | wc -l)" "0"
+
+check "install hello: no trust add needed" "$NIP" --root "$R" install hello
+same "it runs" "$("$R/cells/system/current/usr/bin/hello")" "hello 1.0-1"
+same "libgreet came along" "$("$NIP" --root "$R" list | cut -d' ' -f1 | tr '\n' ' ')" "hello libgreet "
+same "two packages in the cache" "$(ls "$R/cache" | wc -l)" "2"
+check "list --explicit names hello only" sh -c "'$NIP' --root '$R' list --explicit | grep -q '^hello ' && ! '$NIP' --root '$R' list --explicit | grep -q libgreet"
+check "a virtual name installs its provider" "$NIP" --root "$R" install greeter
+same "cowsay installed" "$("$R/cells/system/current/usr/bin/cowsay")" "cowsay 3.0-1"
+expect 4 'nothing provides requested nosuch' "an unknown name: exit 4" "$NIP" --root "$R" install nosuch
+expect 4 'hello >= 9' "an impossible version: exit 4" "$NIP" --root "$R" install 'hello>=9'
+
+# A new release: refresh, then upgrade; a pin holds one package back.
+check "publish 1.1" "$NIP" publish --track "$T/track" --online-key "$T/online.key" \
+	"$T/hello-1.1-1.nip" "$T/libgreet-2.1-1.nip"
+check "upgrade before refresh changes nothing" "$NIP" --root "$R" upgrade
+same "still 1.0" "$("$R/cells/system/current/usr/bin/hello")" "hello 1.0-1"
+check "refresh" "$NIP" --root "$R" refresh
+check "pin hello" "$NIP" --root "$R" pin hello
+check "upgrade --dry-run" "$NIP" --root "$R" --json upgrade --dry-run
+cp .out up.json
+check "--json plan: libgreet up, hello held" json up.json \
+	"d['dry_run'] and d['plan'] == ['~ libgreet 2.0-1 -> 2.1-1 (stable)'] and d['changed'] == 1"
+check "unpin hello" "$NIP" --root "$R" unpin hello
+check "upgrade" "$NIP" --root "$R" upgrade
+same "hello 1.1 runs" "$("$R/cells/system/current/usr/bin/hello")" "hello 1.1-1"
+check "rollback" "$NIP" --root "$R" rollback
+same "hello 1.0 again" "$("$R/cells/system/current/usr/bin/hello")" "hello 1.0-1"
+check "install an exact older version" "$NIP" --root "$R" install 'hello=1.0-1'
+check "log names the pin" sh -c "'$NIP' --root '$R' log | grep -q pin"
+
+# The name glob: 'other' may publish tool*, and its tool installs.
+check "install tool (publisher limited to tool*)" "$NIP" --root "$R" install tool
+same "tool runs" "$("$R/cells/system/current/usr/bin/tool")" "tool 1.0-1"
+
+# Offline: what is in the cache installs; what is not is exit 5.
+kill $servers 2>/dev/null
+check "remove hello" "$NIP" --root "$R" remove --cascade hello
+check "install --offline from the cache" "$NIP" --root "$R" install --offline hello
+same "hello is back" "$("$NIP" --root "$R" list | grep -c '^hello ')" "1"
+rm -f "$R"/cache/*
+check "remove cowsay" "$NIP" --root "$R" remove cowsay
+expect 5 'not in the cache and --offline' "--offline without the package: exit 5" \
+	"$NIP" --root "$R" install --offline cowsay
+expect 5 'cowsay-3.0-1' "the server gone: exit 5 naming the package" "$NIP" --root "$R" install cowsay
+same "nothing changed by the failures" "$("$NIP" --root "$R" list | grep -c '^cowsay ')" "0"
+expect 2 'not both' "files and names in one call: exit 2" "$NIP" --root "$R" install hello "$T/tool-1.0-1.nip"
+check "fsck" "$NIP" --root "$R" fsck
+check "log verify" "$NIP" --root "$R" log verify
+done_testing
