@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: make a key, build and pack a small real program, verify it,
 # show its manifest and CID, check the signature with minisign itself; then
-# install it into a root, upgrade it, and roll back atomically.
+# install it into a root, upgrade it, and roll back atomically; then publish
+# it to a signed track served on loopback and install it from there by name.
 set -eu
 : "${NIP:?}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,3 +69,41 @@ ls -l "$R/cells/system/current"
 step "ProvChain: every change, signed and hash-chained"
 "$NIP" --root "$R" log
 "$NIP" --root "$R" log verify && echo "log verified"
+
+step "a signed track: root key offline, online key for the metadata, me as its publisher"
+for k in track-root track-online; do "$NIP" key generate "$D/$k" >/dev/null; done
+"$NIP" track init "$D/track" --root-key "$D/track-root" --online-key "$D/track-online.pub" \
+	--publisher "$D/me.pub" --name stable
+"$NIP" publish --track "$D/track" --online-key "$D/track-online" "$D/hello-1.0-1-x86_64.nip"
+ls "$D/track/metadata" | grep -v '^1\.bin-'
+echo "... and $(ls "$D/track/metadata" | grep -c '^1\.bin-') hashed bins (1.bin-00.json ... 1.bin-ff.json)"
+
+step "served as a static directory on loopback (python3 -m http.server)"
+python3 -u -m http.server 0 --bind 127.0.0.1 -d "$D/track" >"$D/serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$D"' EXIT
+port=
+for _ in $(seq 50); do
+	port=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$D/serve.log" | head -n 1)
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+echo "http://127.0.0.1:$port"
+
+step "a new root pins the track's root key, refreshes, installs hello by name (no trust add)"
+T=$D/root2
+"$NIP" --root "$T" track add stable "http://127.0.0.1:$port" --pubkey "$D/track-root.pub"
+"$NIP" --root "$T" refresh
+"$NIP" --root "$T" install --dry-run hello
+"$NIP" --root "$T" install hello
+"$T/cells/system/current/usr/bin/hello" nip
+
+step "the publisher ships 1.1; refresh, upgrade, roll back"
+"$NIP" publish --track "$D/track" --online-key "$D/track-online" "$D/hello-1.1-1-x86_64.nip"
+"$NIP" --root "$T" refresh
+"$NIP" --root "$T" upgrade --dry-run
+"$NIP" --root "$T" upgrade
+"$T/cells/system/current/usr/bin/hello" nip
+"$NIP" --root "$T" rollback
+"$T/cells/system/current/usr/bin/hello" nip
+"$NIP" --root "$T" log
