@@ -246,7 +246,7 @@ static int track_add(const struct cli_opts *o, int argc, char **argv)
 		goto out;
 	if (nip_fetcher_default(NULL, &f, &err) < 0 || cli_open_root(o, 1, &r, &err) < 0)
 		goto out;
-	rc = nip_track_add(r->fd, name, url, pub ? &key : NULL, rootjson ? b.data : NULL, b.len, &f, &err);
+	rc = nip_txn_track_add(r, name, url, pub ? &key : NULL, rootjson ? b.data : NULL, b.len, &f, &err);
 out:
 	nip_root_close(r);
 	nip_fetcher_free(&f);
@@ -301,7 +301,7 @@ static int track_remove(const struct cli_opts *o, const char *name)
 {
 	struct nip_root *r = NULL;
 	struct nip_error err;
-	if (cli_open_root(o, 1, &r, &err) < 0 || nip_track_remove(r->fd, name, &err) < 0) {
+	if (cli_open_root(o, 1, &r, &err) < 0 || nip_txn_track_remove(r, name, &err) < 0) {
 		nip_root_close(r);
 		return cli_fail(o, &err);
 	}

@@ -69,6 +69,7 @@ check "rollback" "$NIP" --root "$R" rollback
 same "hello 1.0 again" "$("$R/cells/system/current/usr/bin/hello")" "hello 1.0-1"
 check "install an exact older version" "$NIP" --root "$R" install 'hello=1.0-1'
 check "log names the pin" sh -c "'$NIP' --root '$R' log | grep -q pin"
+check "log names the pinned track's root key" sh -c "'$NIP' --root '$R' log | grep -q 'track=stable root-key='"
 
 # The name glob: 'other' may publish tool*, and its tool installs.
 check "install tool (publisher limited to tool*)" "$NIP" --root "$R" install tool

@@ -74,6 +74,12 @@ struct nip_txn_track_opts {
 int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *specs, size_t n,
 			  const struct nip_txn_track_opts *o, struct nip_txn_result *res,
 			  struct nip_error *err);
+/* nip_track_add and nip_track_remove, each logged in ProvChain (a pinned
+ * root key is trust). */
+int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
+		      const struct nip_pubkey *root_pub, const void *root_json, size_t root_len,
+		      const struct nip_fetcher *f, struct nip_error *err);
+int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error *err);
 /* The libsolv cache of a pinned track, rebuilt from its verified index
  * when that changed (after a refresh); *fd (if fd is not NULL) opened on
  * it. */

@@ -18,6 +18,37 @@
 #include "nip/track.h"
 #include "txn_internal.h"
 
+/* ---- pinning and dropping tracks: trust changes, logged ----------------- */
+
+int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
+		      const struct nip_pubkey *root_pub, const void *root_json, size_t root_len,
+		      const struct nip_fetcher *f, struct nip_error *err)
+{
+	char subject[NIP_TRACK_NAME_MAX + 64], id[NIP_KEYID_HEX];
+
+	if (nip_track_add(r->fd, name, url, root_pub, root_json, root_len, f, err) < 0)
+		return -1;
+	if (root_pub)
+		nip_keyid_format(root_pub->keyid, id);
+	snprintf(subject, sizeof subject, "track=%s%s%s", name, root_pub ? " root-key=" : "",
+		 root_pub ? id : "");
+	if (nip_db_begin(r->db, err) < 0)
+		return -1;
+	return txn_logged_commit(r, "track-add", subject, url, err);
+}
+
+int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error *err)
+{
+	char subject[NIP_TRACK_NAME_MAX + 16];
+
+	if (nip_track_remove(r->fd, name, err) < 0)
+		return -1;
+	snprintf(subject, sizeof subject, "track=%s", name);
+	if (nip_db_begin(r->db, err) < 0)
+		return -1;
+	return txn_logged_commit(r, "track-remove", subject, "stop trusting a track", err);
+}
+
 /* ---- the solver's cache of a track ------------------------------------- */
 
 int nip_txn_track_cache(struct nip_root *r, const char *track, int *fd_out, struct nip_error *err)
