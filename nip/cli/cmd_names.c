@@ -5,14 +5,15 @@
 #include <string.h>
 
 #include "cli.h"
+#include "nip/solve.h"
 #include "nip/track.h"
 #include "nip/txn.h"
 
-int cli_install_names(const struct cli_opts *o, char *const *specs, size_t n, int dry, int offline,
-		      int upgrade)
+static int names(const struct cli_opts *o, const struct cli_cmd *c, char *const *specs, size_t n,
+		 int dry, int offline, int upgrade, int fetch_only)
 {
-	const struct cli_cmd *c = upgrade ? &cli_cmd_upgrade : &cli_cmd_install;
-	struct nip_txn_track_opts topts = {.dry_run = dry, .offline = offline, .upgrade = upgrade};
+	struct nip_txn_track_opts topts = {
+		.dry_run = dry, .offline = offline, .upgrade = upgrade, .fetch_only = fetch_only};
 	struct nip_txn_result res = {0};
 	struct nip_fetcher f = {0};
 	struct nip_root *r = NULL;
@@ -28,9 +29,86 @@ int cli_install_names(const struct cli_opts *o, char *const *specs, size_t n, in
 		status = cli_txn_fail(o, &err, &res);
 		goto out;
 	}
-	cli_txn_report(o, c->name, &res, dry);
+	if (fetch_only && !o->json) {
+		if (o->verbose || dry)
+			fputs(res.plan, stdout);
+		free(res.plan);
+		res.plan = NULL;
+	} else {
+		cli_txn_report(o, c->name, &res, dry);
+	}
 out:
 	nip_fetcher_free(&f);
+	nip_root_close(r);
+	return status;
+}
+
+int cli_install_names(const struct cli_opts *o, char *const *specs, size_t n, int dry, int offline,
+		      int upgrade)
+{
+	return names(o, upgrade ? &cli_cmd_upgrade : &cli_cmd_install, specs, n, dry, offline, upgrade, 0);
+}
+
+static int run_fetch(const struct cli_opts *o, int argc, char **argv)
+{
+	int dry = 0, status = 0, first;
+	const struct cli_flag flags[] = {{"--dry-run", &dry}, {NULL, NULL}};
+
+	if ((first = cli_flags(o, &cli_cmd_fetch, argc, argv, flags, &status)) < 0)
+		return status;
+	if (first >= argc)
+		return cli_usage(o, &cli_cmd_fetch, "fetch: expected NAME...");
+	return names(o, &cli_cmd_fetch, argv + first, (size_t)(argc - first), dry, 0, 0, 1);
+}
+
+struct found_out {
+	const struct cli_opts *o;
+	size_t n;
+};
+
+static void on_found(void *ctx, const struct nip_found *f)
+{
+	struct found_out *out = ctx;
+	if (out->o->json) {
+		printf("%s{\"track\":", out->n++ ? "," : "");
+		cli_json_str(stdout, f->track);
+		printf(",\"name\":");
+		cli_json_str(stdout, f->name);
+		printf(",\"version\":");
+		cli_json_str(stdout, f->version);
+		printf(",\"arch\":");
+		cli_json_str(stdout, f->arch);
+		printf(",\"summary\":");
+		cli_json_str(stdout, f->summary ? f->summary : "");
+		printf("}");
+	} else {
+		printf("%s %s %s (%s)%s%s\n", f->name, f->version, f->arch, f->track,
+		       f->summary ? "  " : "", f->summary ? f->summary : "");
+	}
+}
+
+static int run_search(const struct cli_opts *o, int argc, char **argv)
+{
+	struct found_out out = {o, 0};
+	struct nip_root *r = NULL;
+	struct nip_error err;
+	size_t found = 0;
+	int status = 0;
+
+	if (cli_help_requested(&cli_cmd_search, argc, argv))
+		return 0;
+	if (argc != 2 || argv[1][0] == '-')
+		return cli_usage(o, &cli_cmd_search, "search: expected one TERM");
+	if (o->json)
+		printf("{\"packages\":[");
+	/* Writes: a track's cache is rebuilt if its index changed. */
+	if (cli_open_root(o, 1, &r, &err) < 0 || nip_txn_search(r, argv[1], on_found, &out, &found, &err) < 0) {
+		if (o->json)
+			printf("]}\n");
+		status = cli_fail(&(struct cli_opts){.colour = o->colour}, &err);
+	} else if (o->json) {
+		printf("]}\n");
+	}
 	nip_root_close(r);
 	return status;
 }
@@ -111,4 +189,25 @@ const struct cli_cmd cli_cmd_unpin = {
 	"unpin", "release a pin",
 	"usage: nip unpin NAME\n",
 	run_unpin,
+};
+
+const struct cli_cmd cli_cmd_fetch = {
+	"fetch", "download packages and their dependencies into the cache only",
+	"usage: nip fetch [--dry-run] NAME[OP VERSION]...\n"
+	"\n"
+	"Resolves as nip install would and fetches what the plan needs into\n"
+	"ROOT/cache, each checked against its track (signed length and hashes,\n"
+	"authorised publisher); installs nothing. For nip install --offline.\n"
+	"\n"
+	"  --dry-run   print what would be fetched\n",
+	run_fetch,
+};
+
+const struct cli_cmd cli_cmd_search = {
+	"search", "find packages of the tracks by name or summary",
+	"usage: nip search TERM\n"
+	"\n"
+	"Every package of the pinned tracks whose name or summary contains TERM\n"
+	"(any case): name, version, arch, track, summary.\n",
+	run_search,
 };

@@ -22,7 +22,7 @@ mkpkg pub hello 1.0-1 --depends 'libgreet >= 2.0'
 mkpkg pub hello 1.1-1 --depends 'libgreet >= 2.1'
 mkpkg pub libgreet 2.0-1
 mkpkg pub libgreet 2.1-1
-mkpkg pub cowsay 3.0-1 --provides 'greeter = 1'
+mkpkg pub cowsay 3.0-1 --provides 'greeter = 1' --summary 'a talking cow'
 mkpkg other tool 1.0-1
 "$NIP" track init "$T/track" --root-key "$T/root.key" --online-key "$T/online.key.pub" \
 	--publisher "$T/pub.key.pub" --publisher "$T/other.key.pub:tool*" --name stable >/dev/null
@@ -34,6 +34,14 @@ check "track add" "$NIP" --root "$R" track add stable "$url" --pubkey "$T/root.k
 check "refresh" "$NIP" --root "$R" refresh
 check "the solver's cache is built by refresh" test -s "$R/tracks/stable/index.solv"
 
+check "search by summary, any case" "$NIP" --root "$R" search COW
+same "finds cowsay" "$(cut -d' ' -f1-4 .out)" "cowsay 3.0-1 x86_64 (stable)"
+check "search --json" sh -c "'$NIP' --root '$R' --json search greet >found.json"
+check "finds libgreet by name" json found.json "[p['name'] for p in d['packages']] == ['libgreet']"
+check "fetch cowsay into the cache only" "$NIP" --root "$R" fetch cowsay
+same "one package in the cache" "$(ls "$R/cache" | wc -l)" "1"
+same "nothing installed" "$("$NIP" --root "$R" generations | wc -l)" "0"
+rm -f "$R"/cache/*
 check "install hello --dry-run" "$NIP" --root "$R" install --dry-run hello
 cp .out dry.out
 check "the plan names hello and its dependency" grep -qx '+ hello 1.0-1 (stable)' dry.out

@@ -88,6 +88,13 @@ struct nip_pick {
 	uint8_t cid[NIP_SHA256_LEN];
 	uint64_t size;
 };
+/* Every package of the tracks whose name or summary contains term (any
+ * case), in the pool's order; returns how many. */
+struct nip_found {
+	const char *track, *name, *version, *arch, *summary; /* summary may be NULL */
+};
+int nip_solver_search(struct nip_solver *s, const char *term,
+		      void (*fn)(void *ctx, const struct nip_found *f), void *ctx);
 int nip_solver_picks(struct nip_solver *s, struct nip_pick **out, size_t *n, struct nip_error *err);
 void nip_picks_free(struct nip_pick *v, size_t n);
 

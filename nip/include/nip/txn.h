@@ -67,8 +67,10 @@ int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *pat
  * there), each read with its track's authorised publishers as the only
  * keys, then one transaction. Pins (nip_txn_pin) hold their packages. */
 struct nip_fetcher;
+struct nip_found;
 struct nip_txn_track_opts {
 	int dry_run, offline, upgrade;
+	int fetch_only; /* fetch and check the plan's packages, install nothing */
 	const struct nip_fetcher *fetcher; /* borrowed; NULL only with offline */
 };
 int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *specs, size_t n,
@@ -80,6 +82,10 @@ int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
 		      const struct nip_pubkey *root_pub, const void *root_json, size_t root_len,
 		      const struct nip_fetcher *f, struct nip_error *err);
 int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error *err);
+/* Every package of the pinned tracks whose name or summary contains term. */
+int nip_txn_search(struct nip_root *r, const char *term,
+		   void (*fn)(void *ctx, const struct nip_found *f), void *ctx, size_t *found,
+		   struct nip_error *err);
 /* The libsolv cache of a pinned track, rebuilt from its verified index
  * when that changed (after a refresh); *fd (if fd is not NULL) opened on
  * it. */

@@ -263,3 +263,30 @@ void nip_picks_free(struct nip_pick *v, size_t n)
 		free(v[i].path);
 	free(v);
 }
+
+int nip_solver_search(struct nip_solver *s, const char *term,
+		      void (*fn)(void *ctx, const struct nip_found *f), void *ctx)
+{
+	Pool *pool = s->pool;
+	Solvable *sv;
+	Id p;
+	int n = 0;
+
+	FOR_POOL_SOLVABLES(p)
+	{
+		struct nip_found f;
+		sv = pool_id2solvable(pool, p);
+		if (sv->repo == s->installed || sv->repo == s->candidates)
+			continue;
+		f.track = sv->repo->name;
+		f.name = pool_id2str(pool, sv->name);
+		f.version = pool_id2str(pool, sv->evr);
+		f.arch = pool_id2str(pool, sv->arch);
+		f.summary = solvable_lookup_str(sv, SOLVABLE_SUMMARY);
+		if (!strcasestr(f.name, term) && !(f.summary && strcasestr(f.summary, term)))
+			continue;
+		fn(ctx, &f);
+		n++;
+	}
+	return n;
+}

@@ -172,6 +172,13 @@ static const struct track *track_named(const struct tracks *t, const char *name)
 
 /* ---- fetching and checking one chosen package --------------------------- */
 
+static void txn_pkg_clear(struct txn_pkg *p)
+{
+	nip_manifest_free(p->m);
+	free(p->path_owned);
+	memset(p, 0, sizeof *p);
+}
+
 /* cache/CID.nip holds the package, downloaded unless it is there already
  * (the import checks it again in full). */
 static int fetch_pick(struct nip_root *r, const struct nip_pick *p, const struct nip_fetcher *f,
@@ -410,12 +417,9 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 	    nip_solver_picks(s, &picks, &npicks, err) < 0 ||
 	    make_plan(&cur, kept, nkept, picks, npicks, res, err) < 0)
 		goto out;
-	if (o->dry_run || !npicks) {
-		/* Nothing to fetch; what is left to do (removals) is txn_apply's. */
-		if (o->dry_run) {
-			rc = 0;
-			goto out;
-		}
+	if (o->dry_run) {
+		rc = 0;
+		goto out;
 	}
 	if (!(next.v = calloc(nkept + npicks + 1, sizeof *next.v))) {
 		nip_err(err, NIP_E_NOMEM, "out of memory");
@@ -438,12 +442,20 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 		if (fetch_pick(r, &picks[i], o->fetcher, o->offline, path, sizeof path, err) < 0 ||
 		    check_pick(&picks[i], t, path, &next.v[next.n], err) < 0)
 			goto out;
+		if (o->fetch_only) {
+			txn_pkg_clear(&next.v[next.n]);
+			continue;
+		}
 		next.v[next.n].explicit_ = !o->upgrade && asked(specs, n, picks[i].name);
 		/* An upgrade keeps what was asked for by name so. */
 		for (size_t j = 0; j < cur.n; j++)
 			if (cur.v[j].m && strcmp(cur.v[j].m->name, picks[i].name) == 0)
 				next.v[next.n].explicit_ |= cur.v[j].explicit_;
 		next.n++;
+	}
+	if (o->fetch_only) {
+		rc = 0;
+		goto out;
 	}
 	{
 		char *plan = res->plan;
@@ -457,6 +469,27 @@ out:
 	nip_solver_free(s);
 	txn_set_free(&next);
 	txn_set_free(&cur);
+	tracks_free(&tracks);
+	return rc;
+}
+
+int nip_txn_search(struct nip_root *r, const char *term,
+		   void (*fn)(void *ctx, const struct nip_found *f), void *ctx, size_t *found,
+		   struct nip_error *err)
+{
+	struct tracks tracks = {0};
+	struct nip_solver *s;
+	struct utsname u;
+	int rc = -1;
+
+	uname(&u);
+	if (!(s = nip_solver_new(u.machine, err)))
+		return -1;
+	if (tracks_load(r, s, &tracks, err) == 0) {
+		*found = (size_t)nip_solver_search(s, term, fn, ctx);
+		rc = 0;
+	}
+	nip_solver_free(s);
 	tracks_free(&tracks);
 	return rc;
 }
