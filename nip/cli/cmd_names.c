@@ -3,11 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "nip/solve.h"
 #include "nip/track.h"
 #include "nip/txn.h"
+
+static void on_fetched(void *ctx, const char *name, size_t done, size_t n)
+{
+	fprintf(stderr, "\rfetched %zu of %zu packages%s", done, n, done == n ? "\n" : "");
+}
 
 static int names(const struct cli_opts *o, const struct cli_cmd *c, char *const *specs, size_t n,
 		 int dry, int offline, int upgrade, int fetch_only)
@@ -15,16 +21,32 @@ static int names(const struct cli_opts *o, const struct cli_cmd *c, char *const 
 	struct nip_txn_track_opts topts = {
 		.dry_run = dry, .offline = offline, .upgrade = upgrade, .fetch_only = fetch_only};
 	struct nip_txn_result res = {0};
-	struct nip_fetcher f = {0};
 	struct nip_root *r = NULL;
 	struct nip_error err;
+	int64_t v;
 	int status = 0;
+	const char *par = getenv("NIP_FETCH_PARALLEL"), *slow = getenv("NIP_FETCH_LOW_SPEED_TIME");
 
-	if (cli_open_root(o, 1, &r, &err) < 0 || (!offline && nip_fetcher_default(NULL, &f, &err) < 0)) {
+	if (par) {
+		if (nip_parse_i64(par, 1, 64, &v) < 0)
+			return cli_usage(o, c, "NIP_FETCH_PARALLEL: not a number from 1 to 64: %.40s", par);
+		topts.parallel = (unsigned)v;
+	}
+	if (slow) {
+		if (nip_parse_i64(slow, 1, 3600, &v) < 0)
+			return cli_usage(o, c, "NIP_FETCH_LOW_SPEED_TIME: not seconds from 1 to 3600: %.40s",
+					 slow);
+		topts.low_speed_time = (long)v;
+	}
+	/* A progress line on a terminal only, and never under --json. */
+	if (!o->json && !o->quiet && isatty(STDERR_FILENO)) {
+		topts.progress = on_fetched;
+		topts.progress_ctx = NULL;
+	}
+	if (cli_open_root(o, 1, &r, &err) < 0) {
 		status = cli_fail(o, &err);
 		goto out;
 	}
-	topts.fetcher = offline ? NULL : &f;
 	if (nip_txn_install_names(r, o->cell, specs, n, &topts, &res, &err) < 0) {
 		status = cli_txn_fail(o, &err, &res);
 		goto out;
@@ -38,7 +60,6 @@ static int names(const struct cli_opts *o, const struct cli_cmd *c, char *const 
 		cli_txn_report(o, c->name, &res, dry);
 	}
 out:
-	nip_fetcher_free(&f);
 	nip_root_close(r);
 	return status;
 }

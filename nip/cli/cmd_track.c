@@ -215,7 +215,8 @@ static int track_publisher(const struct cli_opts *o, int argc, char **argv, int 
 
 static int track_add(const struct cli_opts *o, int argc, char **argv)
 {
-	const char *name = NULL, *url = NULL, *pub = NULL, *rootjson = NULL;
+	const char *name = NULL, *url = NULL, *pub = NULL, *rootjson = NULL, *mirrors[8];
+	size_t nmirrors = 0;
 	struct nip_pubkey key;
 	struct nip_fetcher f = {0};
 	struct nip_root *r = NULL;
@@ -229,6 +230,8 @@ static int track_add(const struct cli_opts *o, int argc, char **argv)
 			pub = v;
 		else if (strcmp(x, "--root-json") == 0 && (v = value(argc, argv, &i)))
 			rootjson = v;
+		else if (strcmp(x, "--mirror") == 0 && nmirrors < 8 && (v = value(argc, argv, &i)))
+			mirrors[nmirrors++] = v;
 		else if (x[0] != '-' && !name)
 			name = x;
 		else if (x[0] != '-' && !url)
@@ -246,7 +249,8 @@ static int track_add(const struct cli_opts *o, int argc, char **argv)
 		goto out;
 	if (nip_fetcher_default(NULL, &f, &err) < 0 || cli_open_root(o, 1, &r, &err) < 0)
 		goto out;
-	rc = nip_txn_track_add(r, name, url, pub ? &key : NULL, rootjson ? b.data : NULL, b.len, &f, &err);
+	rc = nip_txn_track_add(r, name, url, mirrors, nmirrors, pub ? &key : NULL, rootjson ? b.data : NULL,
+			       b.len, &f, &err);
 out:
 	nip_root_close(r);
 	nip_fetcher_free(&f);
@@ -342,6 +346,8 @@ const struct cli_cmd cli_cmd_track = {
 	"       nip track rotate DIR --root-key OLD.key --new-root-key NEW.key\n"
 	"                 [--online-key NEW.pub] [--passphrase-file FILE]\n"
 	"       nip track add NAME URL --pubkey ROOT.pub | --root-json ROOT.json\n"
+	"                 [--mirror URL]...   (up to 8; packages are fetched from the\n"
+	"                 track's URL, then each mirror, all checked the same)\n"
 	"       nip track list\n"
 	"       nip track remove NAME\n"
 	"\n"

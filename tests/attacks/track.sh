@@ -57,13 +57,14 @@ target() { # NAME: the package's consistent-snapshot target path
 # Arbitrary package: the target's bytes are another package (the same name
 # and version, signed by a key the track does not authorise).
 rules "{\"override\": {\"/$(target hello)\": \"$T/evil-hello-1.0-1.nip\"}}"
-expect 3 'hello-1.0-1: .*(length|hash|sha256)' "arbitrary package: another file at the target's path" \
+expect 3 'hello-1.0-1-x86_64.nip: sha256 differs from the signed metadata' "arbitrary package: another file at the target's path" \
 	"$NIP" --root "$R" install hello
 untouched "arbitrary package"
 
 # Endless data: the right package, then more bytes than its signed length.
 rules "{\"append\": [\"$(target big)\"]}"
-expect 3 'big-1.0-1: ' "endless data: a package longer than its signed length" "$NIP" --root "$R" install big
+expect 3 'big-1.0-1-x86_64.nip: more than the [0-9]* bytes signed' "endless data: a package longer than its signed length" \
+	"$NIP" --root "$R" install big
 untouched "endless data"
 
 # Endless data in the metadata: a timestamp that does not end.
@@ -97,6 +98,31 @@ check "the honest server again" "$NIP" --root "$R" refresh
 rules "{\"override\": {\"/metadata/timestamp.json\": \"$T/old/metadata/timestamp.json\"}}"
 expect 3 'rollback|version' "rollback: an older timestamp" "$NIP" --root "$R" refresh
 rules '{}'
+
+# Mirrors: the track's server turns hostile, an honest mirror serves the
+# same track; every package is still checked against the signed metadata.
+serve "$T/track"
+R4=$T/r4
+"$NIP" --root "$R4" track add stable "$url" --pubkey "$T/root.key.pub" --mirror "http://127.0.0.1:1" \
+	--mirror "$url" >/dev/null
+url_a=$(sed -n 's/.*port \([0-9]*\).*/http:\/\/127.0.0.1:\1/p' "$T/srv.log" | head -n 1)
+check "a root with two mirrors (one down)" "$NIP" --root "$R4" track add stable2 "$url_a" \
+	--pubkey "$T/root.key.pub" --mirror "http://127.0.0.1:1" --mirror "$url"
+"$NIP" --root "$R4" track remove stable >/dev/null
+check "refresh" "$NIP" --root "$R4" refresh
+rules "{\"override\": {\"/$(target hello | sed 's/1\.0-1/1.1-1/')\": \"$T/evil-hello-1.0-1.nip\"}}"
+check "malicious mirror: the track's server alters hello, the mirror serves it right" \
+	"$NIP" --root "$R4" install hello
+same "the publisher's hello runs" "$("$R4/cells/system/current/usr/bin/hello")" "hello 1.1-1 pub"
+rules "{\"trickle\": [\"$(target big)\"]}"
+check "slow retrieval: a trickling server is cut off, the mirror serves" \
+	env NIP_FETCH_LOW_SPEED_TIME=2 "$NIP" --root "$R4" install big
+rules "{\"append\": [\"pkgs/\"]}"
+"$NIP" --root "$R4" remove big >/dev/null
+rm -f "$R4"/cache/*
+check "endless data from the server, the mirror serves" "$NIP" --root "$R4" install big
+rules '{}'
+check "fsck after the mirrors" "$NIP" --root "$R4" fsck
 
 # Wrong key: a timestamp signed by a key the root does not name, made by a
 # track that names it.

@@ -83,7 +83,7 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 wait_port() {
 	port=
 	for _ in $(seq 50); do
-		port=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$1" | head -n 1)
+		port=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$1" 2>/dev/null | head -n 1)
 		[ -n "$port" ] && break
 		sleep 0.1
 	done

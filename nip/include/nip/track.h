@@ -210,4 +210,47 @@ int nip_track_fetch_target(int rootfd, const char *name, const char *target,
 			   const struct nip_fetcher *f, int dirfd, const char *outname,
 			   struct nip_error *err);
 
+/* Many downloads at once (libcurl's multi interface): each job's path is
+ * tried at each base URL in turn (a track's URL, then its mirrors),
+ * resumed with Range after a cut, retried with backoff on network errors,
+ * and left for the next base at once when a base sends more bytes than
+ * `length` or bytes whose SHA-256 is not `sha256`; only a file that
+ * matches gets its name (dirfd/name). */
+struct nip_download {
+	const char *path;
+	uint64_t length;
+	uint8_t sha256[NIP_SHA256_LEN];
+	const char *name;
+	int ok, failed;
+	struct nip_error err; /* why it failed (the last base's reason) */
+};
+struct nip_download_opts {
+	const char *const *bases;
+	size_t nbases;
+	int dirfd;
+	unsigned parallel; /* transfers at once; 0: 8 */
+	unsigned retries;  /* per base; 0: 3 */
+	long connect_timeout, low_speed_time, low_speed_limit; /* 0: 10 s, 30 s, 1024 B/s */
+	int keep_going; /* go on after a job failed (else stop at the first) */
+	void (*progress)(void *ctx, const struct nip_download *done, size_t ndone, size_t n);
+	void *ctx;
+};
+/* 0 when every job succeeded, else -1 with err the first failure's. */
+int nip_download_all(struct nip_download *v, size_t n, const struct nip_download_opts *o,
+		     struct nip_error *err);
+
+/* Where and what several targets of a refreshed track are, as its trusted
+ * metadata says (one load of it, nothing fetched): each one's path
+ * relative to the track's URL or a mirror's ("targets/pkgs/HASH.NAME"),
+ * its length and SHA-256, for a downloader to check. An expired timestamp
+ * is refused. Free the paths with nip_track_targets_free. */
+struct nip_track_target {
+	char *path;
+	uint64_t length;
+	uint8_t sha256[NIP_SHA256_LEN];
+};
+int nip_track_targets(int rootfd, const char *name, const char *const *targets, size_t n,
+		      struct nip_track_target *out, struct nip_error *err);
+void nip_track_targets_free(struct nip_track_target *v, size_t n);
+
 #endif

@@ -70,17 +70,24 @@ struct nip_fetcher;
 struct nip_found;
 struct nip_txn_track_opts {
 	int dry_run, offline, upgrade;
-	int fetch_only; /* fetch and check the plan's packages, install nothing */
-	const struct nip_fetcher *fetcher; /* borrowed; NULL only with offline */
+	int fetch_only;    /* fetch and check the plan's packages, install nothing */
+	unsigned parallel;   /* downloads at once; 0: 8 */
+	long low_speed_time; /* seconds under 1 KiB/s before a transfer is cut; 0: 30 */
+	/* Each package fetched (for a progress bar); may be NULL. */
+	void (*progress)(void *ctx, const char *name, size_t done, size_t n);
+	void *progress_ctx;
 };
 int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *specs, size_t n,
 			  const struct nip_txn_track_opts *o, struct nip_txn_result *res,
 			  struct nip_error *err);
 /* nip_track_add and nip_track_remove, each logged in ProvChain (a pinned
- * root key is trust). */
+ * root key is trust). Mirrors (http(s) URLs, kept in the root's config as
+ * "mirrors.NAME") serve the track's packages when its URL fails; what they
+ * send is checked against the signed metadata like anything else. */
 int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
-		      const struct nip_pubkey *root_pub, const void *root_json, size_t root_len,
-		      const struct nip_fetcher *f, struct nip_error *err);
+		      const char *const *mirrors, size_t nmirrors, const struct nip_pubkey *root_pub,
+		      const void *root_json, size_t root_len, const struct nip_fetcher *f,
+		      struct nip_error *err);
 int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error *err);
 /* Every package of the pinned tracks whose name or summary contains term. */
 int nip_txn_search(struct nip_root *r, const char *term,

@@ -155,6 +155,10 @@ struct nip_tuf_client {
 };
 
 time_t tuf_now(const struct nip_tuf_client *c);
+/* The URL a target is fetched from: the targets URL, then its path, with
+ * HASH. before the file name under consistent snapshots. */
+int tuf_target_name(const struct nip_tuf_client *c, const struct nip_tuf_target *t, char *out,
+		    size_t outsz, struct nip_error *err);
 /* The verified metadata of `role` as `delegator` delegates it: cached by
  * (role, delegator), else the local copy, else fetched (and persisted). */
 int tuf_load_targets(struct nip_tuf_client *c, const char *role, const char *delegator,

@@ -628,3 +628,58 @@ int nip_track_publishers(int rootfd, const char *name, struct nip_track_publishe
 	json_decref(root);
 	return rc < 0 ? nip_err_prefix(err, "track %s: ", name) : 0;
 }
+
+int nip_track_targets(int rootfd, const char *name, const char *const *targets, size_t n,
+		      struct nip_track_target *out, struct nip_error *err)
+{
+	char label[NIP_TRACK_NAME_MAX + 16], url[NIP_URL_MAX + 1024];
+	struct nip_tuf_client *c = NULL;
+	struct nip_fetcher none = {0};
+	int tdir = -1, mdir = -1, rc = -1;
+	size_t done = 0, base;
+
+	memset(out, 0, n * sizeof *out);
+	if ((tdir = open_track(rootfd, name, err)) < 0 ||
+	    (mdir = open_dir(tdir, "current/metadata", 0, err)) < 0)
+		goto out;
+	/* Trusted files only: nothing is fetched, so no fetcher is needed. */
+	if (!(c = client_for(tdir, mdir, name, &none, label, sizeof label, err)) ||
+	    nip_tuf_load_trusted(c, err) < 0)
+		goto out;
+	base = strlen(c->turl) - strlen("targets");
+	for (; done < n; done++) {
+		struct nip_tuf_target t = {0};
+		int r = nip_tuf_find_target(c, targets[done], &t, err);
+		if (r == 0 && !t.have_sha256)
+			r = nip_err(err, NIP_E_TRUST, "%s: %s: no sha256 hash", label, targets[done]);
+		if (r == 0)
+			r = tuf_target_name(c, &t, url, sizeof url, err);
+		if (r == 0 && !(out[done].path = strdup(url + base)))
+			r = nip_err(err, NIP_E_NOMEM, "out of memory");
+		if (r == 0) {
+			out[done].length = t.length;
+			memcpy(out[done].sha256, t.sha256, NIP_SHA256_LEN);
+		}
+		nip_tuf_target_clear(&t);
+		if (r != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		nip_track_targets_free(out, done);
+	nip_tuf_client_free(c);
+	if (mdir >= 0)
+		close(mdir);
+	if (tdir >= 0)
+		close(tdir);
+	return rc;
+}
+
+void nip_track_targets_free(struct nip_track_target *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].path);
+		v[i].path = NULL;
+	}
+}

@@ -199,13 +199,38 @@ out:
 	return ok;
 }
 
+int tuf_target_name(const struct nip_tuf_client *c, const struct nip_tuf_target *t, char *out,
+		    size_t outsz, struct nip_error *err)
+{
+	const char *slash = strrchr(t->path, '/');
+	int n;
+
+	if (c->root->consistent_snapshot) {
+		/* HASH.basename, with the first hash the metadata lists. */
+		const char *alg;
+		const json_t *v, *first = NULL;
+		json_object_foreach((json_t *)t->hashes_, alg, v) if (!first) first = v;
+		(void)alg;
+		if (slash)
+			n = snprintf(out, outsz, "%s/%.*s/%s.%s", c->turl, (int)(slash - t->path), t->path,
+				     json_string_value(first), slash + 1);
+		else
+			n = snprintf(out, outsz, "%s/%s.%s", c->turl, json_string_value(first), t->path);
+	} else {
+		n = snprintf(out, outsz, "%s/%s", c->turl, t->path);
+	}
+	if (n < 0 || (size_t)n >= outsz)
+		return nip_err(err, NIP_E_LIMIT, "%s: target %.100s: its URL is too long", c->label,
+			       t->path);
+	return 0;
+}
+
 int nip_tuf_download(struct nip_tuf_client *c, const struct nip_tuf_target *t, int dirfd,
 		     const char *name, struct nip_error *err)
 {
 	char url[NIP_URL_MAX + 1024];
-	const char *slash = strrchr(t->path, '/');
 	struct dl d = {.fd = -1, .what = t->path};
-	int rc = -1, n;
+	int rc = -1;
 
 	if (have_target(dirfd, name, t))
 		return 0;
@@ -214,23 +239,8 @@ int nip_tuf_download(struct nip_tuf_client *c, const struct nip_tuf_target *t, i
 	if (t->length > NIP_TUF_TARGET_MAX)
 		return nip_err(err, NIP_E_LIMIT, "%s: target %.200s: length %llu is over the cap", c->label,
 			       t->path, (unsigned long long)t->length);
-	if (c->root->consistent_snapshot) {
-		/* HASH.basename, with the first hash the metadata lists. */
-		const char *alg;
-		const json_t *v, *first = NULL;
-		json_object_foreach((json_t *)t->hashes_, alg, v) if (!first) first = v;
-		(void)alg;
-		if (slash)
-			n = snprintf(url, sizeof url, "%s/%.*s/%s.%s", c->turl, (int)(slash - t->path),
-				     t->path, json_string_value(first), slash + 1);
-		else
-			n = snprintf(url, sizeof url, "%s/%s.%s", c->turl, json_string_value(first), t->path);
-	} else {
-		n = snprintf(url, sizeof url, "%s/%s", c->turl, t->path);
-	}
-	if (n < 0 || (size_t)n >= sizeof url)
-		return nip_err(err, NIP_E_LIMIT, "%s: target %.100s: its URL is too long", c->label,
-			       t->path);
+	if (tuf_target_name(c, t, url, sizeof url, err) < 0)
+		return -1;
 	if (!(d.h = tuf_hasher_new(t->hashes_, t->path, err)))
 		goto out;
 	if ((d.fd = nip_tmpfile(dirfd, 0644, err)) < 0)

@@ -21,31 +21,62 @@
 /* ---- pinning and dropping tracks: trust changes, logged ----------------- */
 
 int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
-		      const struct nip_pubkey *root_pub, const void *root_json, size_t root_len,
-		      const struct nip_fetcher *f, struct nip_error *err)
+		      const char *const *mirrors, size_t nmirrors, const struct nip_pubkey *root_pub,
+		      const void *root_json, size_t root_len, const struct nip_fetcher *f,
+		      struct nip_error *err)
 {
-	char subject[NIP_TRACK_NAME_MAX + 64], id[NIP_KEYID_HEX];
+	char subject[NIP_TRACK_NAME_MAX + 64], id[NIP_KEYID_HEX], key[NIP_TRACK_NAME_MAX + 16];
+	struct nip_buf list;
 
-	if (nip_track_add(r->fd, name, url, root_pub, root_json, root_len, f, err) < 0)
+	nip_buf_init(&list, 8 * (NIP_URL_MAX + 1), "mirrors");
+	for (size_t i = 0; i < nmirrors; i++)
+		if ((strncmp(mirrors[i], "http://", 7) != 0 && strncmp(mirrors[i], "https://", 8) != 0) ||
+		    strlen(mirrors[i]) > NIP_URL_MAX || strpbrk(mirrors[i], " \t\r\n")) {
+			nip_buf_free(&list);
+			return nip_err(err, NIP_E_USAGE, "track %s: mirror %.200s: not an http(s) URL", name,
+				       mirrors[i]);
+		}
+	if (nip_track_add(r->fd, name, url, root_pub, root_json, root_len, f, err) < 0) {
+		nip_buf_free(&list);
 		return -1;
+	}
+	for (size_t i = 0; i < nmirrors; i++)
+		if (nip_buf_printf(&list, err, "%s%s", i ? " " : "", mirrors[i]) < 0) {
+			nip_buf_free(&list);
+			return -1;
+		}
 	if (root_pub)
 		nip_keyid_format(root_pub->keyid, id);
 	snprintf(subject, sizeof subject, "track=%s%s%s", name, root_pub ? " root-key=" : "",
 		 root_pub ? id : "");
-	if (nip_db_begin(r->db, err) < 0)
+	snprintf(key, sizeof key, "mirrors.%s", name);
+	if (nip_buf_cstr(&list, err) < 0 || nip_db_begin(r->db, err) < 0) {
+		nip_buf_free(&list);
 		return -1;
+	}
+	if (nip_db_config_set(r->db, key, nmirrors ? (char *)list.data : NULL, err) < 0) {
+		nip_db_rollback(r->db);
+		nip_buf_free(&list);
+		return -1;
+	}
+	nip_buf_free(&list);
 	return txn_logged_commit(r, "track-add", subject, url, err);
 }
 
 int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error *err)
 {
-	char subject[NIP_TRACK_NAME_MAX + 16];
+	char subject[NIP_TRACK_NAME_MAX + 16], key[NIP_TRACK_NAME_MAX + 16];
 
 	if (nip_track_remove(r->fd, name, err) < 0)
 		return -1;
 	snprintf(subject, sizeof subject, "track=%s", name);
+	snprintf(key, sizeof key, "mirrors.%s", name);
 	if (nip_db_begin(r->db, err) < 0)
 		return -1;
+	if (nip_db_config_set(r->db, key, NULL, err) < 0) {
+		nip_db_rollback(r->db);
+		return -1;
+	}
 	return txn_logged_commit(r, "track-remove", subject, "stop trusting a track", err);
 }
 
@@ -100,6 +131,7 @@ out:
 
 struct track {
 	char name[NIP_NAME_MAX + 1];
+	char url[NIP_URL_MAX + 1];
 	struct nip_track_publisher *pubs;
 	struct nip_pubkey *keys; /* the publishers' keys, for the package reader */
 	size_t npubs;
@@ -141,6 +173,7 @@ static int tracks_load(struct nip_root *r, struct nip_solver *s, struct tracks *
 		struct track *k = &t->v[t->n];
 		int fd;
 		snprintf(k->name, sizeof k->name, "%s", info[i].name);
+		snprintf(k->url, sizeof k->url, "%s", info[i].url);
 		t->n++;
 		if (nip_txn_track_cache(r, k->name, &fd, err) < 0)
 			goto out;
@@ -179,40 +212,118 @@ static void txn_pkg_clear(struct txn_pkg *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* cache/CID.nip holds the package, downloaded unless it is there already
- * (the import checks it again in full). */
-static int fetch_pick(struct nip_root *r, const struct nip_pick *p, const struct nip_fetcher *f,
-		      int offline, char *path, size_t pathsz, struct nip_error *err)
+/* cache/CID.nip: where a chosen package is kept. */
+static void cache_name(const struct nip_pick *p, char *out, size_t outsz)
 {
-	char cid[NIP_CID_STRLEN], name[NIP_CID_STRLEN + 8];
-	int cfd;
-
+	char cid[NIP_CID_STRLEN];
 	nip_cid_format(p->cid, cid);
-	snprintf(name, sizeof name, "%s.nip", cid);
-	snprintf(path, pathsz, "%s/cache/%s", r->path, name);
-	if (mkdirat(r->fd, "cache", 0755) < 0 && errno != EEXIST)
-		return nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
-	if ((cfd = openat(r->fd, "cache", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
-	if (faccessat(cfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-		close(cfd);
-		return 0;
-	}
-	if (offline) {
-		close(cfd);
-		return nip_err(err, NIP_E_NETWORK, "%s-%s is not in the cache and --offline forbids fetching it",
-			       p->name, p->version);
-	}
-	if (!f) {
-		close(cfd);
-		return nip_err(err, NIP_E_INTERNAL, "no fetcher for %s-%s", p->name, p->version);
-	}
-	if (nip_track_fetch_target(r->fd, p->track, p->path, f, cfd, name, err) < 0) {
-		close(cfd);
-		return nip_err_prefix(err, "%s-%s: ", p->name, p->version);
-	}
-	close(cfd);
+	snprintf(out, outsz, "%s.nip", cid);
+}
+
+/* A track's base URLs: its own, then its mirrors (config "mirrors.NAME",
+ * separated by spaces). Each mirror is as untrusted as the track's server:
+ * what it sends is checked against the signed metadata all the same. */
+static int track_bases(struct nip_root *r, const struct track *t, char **mirrors,
+		       const char **bases, size_t max, size_t *n, struct nip_error *err)
+{
+	char key[NIP_NAME_MAX + 16], *save;
+
+	*n = 0;
+	bases[(*n)++] = t->url;
+	snprintf(key, sizeof key, "mirrors.%s", t->name);
+	if (nip_db_config_get(r->db, key, mirrors, err) < 0)
+		return -1;
+	save = NULL;
+	for (char *u = *mirrors ? strtok_r(*mirrors, " ", &save) : NULL; u; u = strtok_r(NULL, " ", &save))
+		if (*n < max)
+			bases[(*n)++] = u;
 	return 0;
+}
+
+static void on_progress(void *ctx, const struct nip_download *d, size_t done, size_t n)
+{
+	const struct nip_txn_track_opts *o = ctx;
+	o->progress(o->progress_ctx, d->name, done, n);
+}
+
+/* Every chosen package not in the cache yet, fetched: per track, one load
+ * of its trusted metadata for every target's length and hash, then the
+ * downloads in parallel. */
+static int fetch_picks(struct nip_root *r, const struct tracks *tracks, const struct nip_pick *p,
+		       size_t np, const struct nip_txn_track_opts *o, struct nip_error *err)
+{
+	const char **targets = calloc(np + 1, sizeof *targets);
+	struct nip_track_target *tt = calloc(np + 1, sizeof *tt);
+	struct nip_download *jobs = calloc(np + 1, sizeof *jobs);
+	char (*names)[NIP_CID_STRLEN + 8] = calloc(np + 1, sizeof *names);
+	int cfd = -1, rc = -1;
+
+	if (!targets || !tt || !jobs || !names) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (mkdirat(r->fd, "cache", 0755) < 0 && errno != EEXIST) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
+		goto out;
+	}
+	if ((cfd = openat(r->fd, "cache", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
+		goto out;
+	}
+	for (size_t t = 0; t < tracks->n; t++) {
+		const struct track *k = &tracks->v[t];
+		const char *bases[16];
+		char *mirrors = NULL;
+		size_t n = 0, nbases;
+		for (size_t i = 0; i < np; i++) {
+			if (strcmp(p[i].track, k->name) != 0)
+				continue;
+			cache_name(&p[i], names[n], sizeof names[n]);
+			if (faccessat(cfd, names[n], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+				continue;
+			if (o->offline) {
+				nip_err(err, NIP_E_NETWORK,
+					"%s-%s is not in the cache and --offline forbids fetching it", p[i].name,
+					p[i].version);
+				goto out;
+			}
+			targets[n++] = p[i].path;
+		}
+		if (!n)
+			continue;
+		if (nip_track_targets(r->fd, k->name, targets, n, tt, err) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			jobs[i] = (struct nip_download){.path = tt[i].path, .length = tt[i].length, .name = names[i]};
+		for (size_t i = 0; i < n; i++)
+			memcpy(jobs[i].sha256, tt[i].sha256, NIP_SHA256_LEN);
+		if (track_bases(r, k, &mirrors, bases, sizeof bases / sizeof *bases, &nbases, err) == 0) {
+			struct nip_download_opts d = {.bases = bases, .nbases = nbases, .dirfd = cfd,
+						      .parallel = o->parallel,
+						      .low_speed_time = o->low_speed_time};
+			if (o->progress) {
+				d.progress = on_progress;
+				d.ctx = (void *)o;
+			}
+			rc = nip_download_all(jobs, n, &d, err);
+			if (rc < 0)
+				nip_err_prefix(err, "track %s: ", k->name);
+		}
+		free(mirrors);
+		nip_track_targets_free(tt, n);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	rc = 0;
+out:
+	if (cfd >= 0)
+		close(cfd);
+	free(targets);
+	free(tt);
+	free(jobs);
+	free(names);
+	return rc;
 }
 
 /* The package's head, read with its track's publishers as the only keys:
@@ -432,15 +543,18 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 		next.n++;
 		p->m = NULL;
 	}
+	if (fetch_picks(r, &tracks, picks, npicks, o, err) < 0)
+		goto out;
 	for (size_t i = 0; i < npicks; i++) {
 		const struct track *t = track_named(&tracks, picks[i].track);
-		char path[4096];
+		char name[NIP_CID_STRLEN + 8], path[4096];
 		if (!t) {
 			nip_err(err, NIP_E_INTERNAL, "track %s: not loaded", picks[i].track);
 			goto out;
 		}
-		if (fetch_pick(r, &picks[i], o->fetcher, o->offline, path, sizeof path, err) < 0 ||
-		    check_pick(&picks[i], t, path, &next.v[next.n], err) < 0)
+		cache_name(&picks[i], name, sizeof name);
+		snprintf(path, sizeof path, "%s/cache/%s", r->path, name);
+		if (check_pick(&picks[i], t, path, &next.v[next.n], err) < 0)
 			goto out;
 		if (o->fetch_only) {
 			txn_pkg_clear(&next.v[next.n]);

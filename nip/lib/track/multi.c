@@ -1,0 +1,329 @@
+/* Downloading many targets at once with libcurl's multi interface: up to
+ * `parallel` transfers on one thread, each checked against the length and
+ * SHA-256 that signed metadata gives before it gets its name. A transfer
+ * cut short resumes with Range (from the start if the server ignores it);
+ * network failures retry with exponential backoff, then move to the next
+ * mirror; a mirror that sends more bytes than signed (endless data) or
+ * other bytes (a malicious mirror) is left at once for the next. Slow
+ * retrieval is cut by libcurl's low-speed limit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "internal.h"
+
+struct multi_api {
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	CURLM *(*multi_init)(void);
+	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode (*multi_perform)(CURLM *, int *);
+	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned, int, int *);
+	CURLMsg *(*multi_info_read)(CURLM *, int *);
+	CURLMcode (*multi_cleanup)(CURLM *);
+};
+
+struct xfer {
+	const struct multi_api *c;
+	struct nip_download *job;
+	CURL *h;
+	size_t base;       /* which of the bases */
+	unsigned attempts; /* failures on this base */
+	int fd;
+	uint64_t got;
+	struct nip_sha256 *hash;
+	int over, resumed, first_write, failed_write, running;
+	double not_before; /* backoff: not started before this time */
+	char url[NIP_URL_MAX + 1024];
+	char ebuf[CURL_ERROR_SIZE];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int load(struct multi_api *c, struct nip_error *err)
+{
+	const struct nip_dl_sym syms[] = {
+		{"curl_easy_init", (void **)&c->easy_init},
+		{"curl_easy_setopt", (void **)&c->easy_setopt},
+		{"curl_easy_getinfo", (void **)&c->easy_getinfo},
+		{"curl_easy_cleanup", (void **)&c->easy_cleanup},
+		{"curl_easy_strerror", (void **)&c->easy_strerror},
+		{"curl_multi_init", (void **)&c->multi_init},
+		{"curl_multi_add_handle", (void **)&c->multi_add_handle},
+		{"curl_multi_remove_handle", (void **)&c->multi_remove_handle},
+		{"curl_multi_perform", (void **)&c->multi_perform},
+		{"curl_multi_poll", (void **)&c->multi_poll},
+		{"curl_multi_info_read", (void **)&c->multi_info_read},
+		{"curl_multi_cleanup", (void **)&c->multi_cleanup},
+	};
+	return nip_dl_load("libcurl.so.4", syms, sizeof syms / sizeof *syms, err);
+}
+
+/* Back to an empty file: a new mirror, or a server that ignored Range. */
+static int restart(struct xfer *x)
+{
+	x->got = 0;
+	nip_sha256_reset(x->hash);
+	return ftruncate(x->fd, 0) == 0 && lseek(x->fd, 0, SEEK_SET) == 0 ? 0 : -1;
+}
+
+static size_t on_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = size * n;
+
+	if (x->first_write) {
+		long status = 0;
+		x->first_write = 0;
+		/* Asked for a range and sent the whole: start again. */
+		if (x->resumed && x->c->easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+		    status == 200 && restart(x) < 0) {
+			x->failed_write = 1;
+			return 0;
+		}
+	}
+	if (len > x->job->length - x->got) {
+		x->over = 1; /* endless data: stop the transfer */
+		return 0;
+	}
+	if (nip_write_full(x->fd, p, len, x->job->path, &x->job->err) < 0) {
+		x->failed_write = 1;
+		return 0;
+	}
+	nip_sha256_update(x->hash, p, len);
+	x->got += len;
+	return len;
+}
+
+static int start(CURLM *m, struct xfer *x, const struct nip_download_opts *o, struct nip_error *err)
+{
+	const struct multi_api *c = x->c;
+	int n = snprintf(x->url, sizeof x->url, "%s/%s", o->bases[x->base], x->job->path);
+
+	if (n < 0 || (size_t)n >= sizeof x->url)
+		return nip_err(err, NIP_E_LIMIT, "%s: its URL is too long", x->job->path);
+	if (!x->h && !(x->h = c->easy_init()))
+		return nip_err(err, NIP_E_NOMEM, "libcurl: cannot make a handle");
+	x->over = x->failed_write = 0;
+	x->first_write = 1;
+	x->resumed = x->got > 0;
+	x->ebuf[0] = '\0';
+	c->easy_setopt(x->h, CURLOPT_URL, x->url);
+	c->easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	c->easy_setopt(x->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	c->easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 1L);
+	c->easy_setopt(x->h, CURLOPT_MAXREDIRS, 5L);
+	c->easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+	c->easy_setopt(x->h, CURLOPT_FAILONERROR, 1L);
+	c->easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT, o->connect_timeout ? o->connect_timeout : 10L);
+	c->easy_setopt(x->h, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit ? o->low_speed_limit : 1024L);
+	c->easy_setopt(x->h, CURLOPT_LOW_SPEED_TIME, o->low_speed_time ? o->low_speed_time : 30L);
+	c->easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_data);
+	c->easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+	c->easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->ebuf);
+	c->easy_setopt(x->h, CURLOPT_USERAGENT, "nip");
+	c->easy_setopt(x->h, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)x->got);
+	if (c->multi_add_handle(m, x->h) != CURLM_OK)
+		return nip_err(err, NIP_E_INTERNAL, "libcurl: cannot add a transfer");
+	x->running = 1;
+	return 0;
+}
+
+/* Gives the downloaded file its name (no fsync: the cache is verified
+ * again by whoever reads it; a crash leaves no name on a partial file). */
+static int finish(struct xfer *x, int dirfd, struct nip_error *err)
+{
+	char proc[64], tmp[64];
+	int rc = -1;
+
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", x->fd);
+	snprintf(tmp, sizeof tmp, ".nip-dl-%d-%ld", (int)getpid(), (long)x->fd);
+	unlinkat(dirfd, tmp, 0);
+	if (linkat(AT_FDCWD, proc, dirfd, tmp, AT_SYMLINK_FOLLOW) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s", x->job->name);
+	} else if (renameat(dirfd, tmp, dirfd, x->job->name) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s", x->job->name);
+		unlinkat(dirfd, tmp, 0);
+	} else {
+		rc = 0;
+	}
+	return rc;
+}
+
+/* A transfer ended: done, retried here later, or moved to the next base. */
+static void ended(struct xfer *x, CURLcode res, const struct nip_download_opts *o, size_t nbases)
+{
+	struct nip_download *j = x->job;
+	uint8_t got[NIP_SHA256_LEN];
+	long status = 0;
+	int next_base = 0, retry = 0;
+
+	x->running = 0;
+	x->c->easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	if (x->failed_write) {
+		j->failed = 1; /* a local write: no mirror helps */
+		return;
+	}
+	if (x->over || res == CURLE_FILESIZE_EXCEEDED) {
+		nip_err(&j->err, NIP_E_LIMIT, "%s: more than the %llu bytes signed", x->url,
+			(unsigned long long)j->length);
+		next_base = 1;
+	} else if (res == CURLE_OK && x->got == j->length) {
+		nip_sha256_final(x->hash, got);
+		if (memcmp(got, j->sha256, NIP_SHA256_LEN) == 0) {
+			j->ok = finish(x, o->dirfd, &j->err) == 0;
+			j->failed = !j->ok;
+			return;
+		}
+		nip_err(&j->err, NIP_E_TRUST, "%s: sha256 differs from the signed metadata", x->url);
+		next_base = 1;
+	} else if (res == CURLE_OK) {
+		nip_err(&j->err, NIP_E_NETWORK, "%s: %llu of %llu bytes", x->url, (unsigned long long)x->got,
+			(unsigned long long)j->length);
+		retry = 1;
+	} else if (res == CURLE_HTTP_RETURNED_ERROR && (status == 404 || status == 403 || status == 410)) {
+		nip_err(&j->err, NIP_E_NETWORK, "%s: not found on the server", x->url);
+		next_base = 1;
+	} else {
+		nip_err(&j->err, NIP_E_NETWORK, "%s: %s", x->url,
+			x->ebuf[0] ? x->ebuf : x->c->easy_strerror(res));
+		retry = 1;
+	}
+	if (retry && ++x->attempts <= (o->retries ? o->retries : 3)) {
+		/* 0.25 s, 0.5 s, 1 s, ...: a server that is briefly down
+		 * gets time to come back; the bytes so far are kept. */
+		x->not_before = now() + 0.125 * (double)(1u << x->attempts);
+		return;
+	}
+	if ((retry || next_base) && x->base + 1 < nbases && restart(x) == 0) {
+		/* An untrusted mirror's errors matter less than the last
+		 * base's: the message names what happened last. */
+		x->base++;
+		x->attempts = 0;
+		x->not_before = 0;
+		return;
+	}
+	j->failed = 1;
+}
+
+int nip_download_all(struct nip_download *v, size_t n, const struct nip_download_opts *o,
+		     struct nip_error *err)
+{
+	struct multi_api c;
+	struct xfer *x = NULL;
+	CURLM *m = NULL;
+	size_t parallel = o->parallel ? o->parallel : 8, next = 0, done = 0;
+	int rc = -1;
+
+	if (!n)
+		return 0;
+	if (!o->nbases)
+		return nip_err(err, NIP_E_USAGE, "download: no URL to fetch from");
+	if (load(&c, err) < 0 || !(m = c.multi_init()))
+		return m ? -1 : nip_err(err, NIP_E_NOMEM, "libcurl: cannot start");
+	if (parallel > n)
+		parallel = n;
+	if (!(x = calloc(parallel, sizeof *x))) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i].ok = v[i].failed = 0;
+	for (size_t k = 0; k < parallel; k++)
+		x[k].fd = -1;
+	while (done < n) {
+		int running, q;
+		CURLMsg *msg;
+		/* Fill free slots with new jobs; start what waited out its backoff. */
+		for (size_t k = 0; k < parallel; k++) {
+			struct xfer *s = &x[k];
+			if (!s->job && next < n) {
+				const struct multi_api *keep = &c;
+				CURL *h = s->h;
+				memset(s, 0, sizeof *s);
+				s->c = keep;
+				s->h = h;
+				s->job = &v[next++];
+				if ((s->fd = nip_tmpfile(o->dirfd, 0644, err)) < 0 || !(s->hash = nip_sha256_new(err)))
+					goto out;
+				if (fchmod(s->fd, 0644) < 0) {
+					nip_err_sys(err, NIP_E_IO, errno, "%s", s->job->name);
+					goto out;
+				}
+			}
+			if (s->job && !s->running && !s->job->ok && !s->job->failed && now() >= s->not_before) {
+				if (start(m, s, o, err) < 0)
+					goto out;
+			}
+		}
+		if (c.multi_perform(m, &running) != CURLM_OK || c.multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK) {
+			nip_err(err, NIP_E_NETWORK, "libcurl: the transfers failed");
+			goto out;
+		}
+		c.multi_perform(m, &running);
+		while ((msg = c.multi_info_read(m, &q))) {
+			struct xfer *s = NULL;
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (size_t k = 0; k < parallel && !s; k++)
+				if (x[k].h == msg->easy_handle && x[k].running)
+					s = &x[k];
+			if (!s)
+				continue;
+			c.multi_remove_handle(m, s->h);
+			ended(s, msg->data.result, o, o->nbases);
+			if (s->job->ok || s->job->failed) {
+				done++;
+				if (o->progress)
+					o->progress(o->ctx, s->job, done, n);
+				if (s->job->failed && !o->keep_going) {
+					*err = s->job->err;
+					goto out;
+				}
+				close(s->fd);
+				nip_sha256_free(s->hash);
+				s->fd = -1;
+				s->hash = NULL;
+				s->job = NULL;
+			}
+		}
+	}
+	rc = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].failed) {
+			*err = v[i].err;
+			rc = -1;
+			break;
+		}
+out:
+	for (size_t k = 0; x && k < parallel; k++) {
+		if (x[k].h) {
+			if (x[k].running)
+				c.multi_remove_handle(m, x[k].h);
+			c.easy_cleanup(x[k].h);
+		}
+		if (x[k].fd >= 0)
+			close(x[k].fd);
+		nip_sha256_free(x[k].hash);
+	}
+	free(x);
+	if (m)
+		c.multi_cleanup(m);
+	return rc;
+}
