@@ -70,6 +70,22 @@ int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_
 int nip_txn_fsck(struct nip_root *r, int repair,
 		 void (*bad)(void *ctx, const char *what, const char *name, const char *why), void *ctx,
 		 struct nip_fsck_stats *stats, struct nip_error *err);
+/* Cells. A name is a-z, 0-9, '-', '_', '.' (at most 64, not leading '.'
+ * or '-'): it names a directory. */
+int nip_cell_name_valid(const char *name);
+/* A new cell whose policy is `policy` (text, already checked by the
+ * caller; NULL: `default`). */
+int nip_txn_cell_create(struct nip_root *r, const char *cell, const char *policy,
+			struct nip_error *err);
+/* Drops a cell, its generations and deployments; a cell whose state
+ * holds files is refused unless purge. Never the system cell. */
+int nip_txn_cell_remove(struct nip_root *r, const char *cell, int purge, struct nip_error *err);
+/* Appends an event to ProvChain of the root at rootpath without taking
+ * the root's lock and without waiting for fsync (nip_db_relaxed): `nip run`
+ * logs cell starts and violations this way. Needs the node key. */
+int nip_cell_log(const char *rootpath, const char *event, const char *subject, const char *details,
+		 struct nip_error *err);
+
 /* ProvChain against the node key and the anchor kept outside the database. */
 int nip_txn_log_verify(struct nip_root *r, int64_t *bad_seq, struct nip_error *err);
 

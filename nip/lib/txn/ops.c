@@ -182,7 +182,7 @@ out:
 }
 
 /* Ends a one-statement change: log it, commit, anchor. */
-static int logged_commit(struct nip_root *r, const char *event, const char *subject, const char *details,
+int txn_logged_commit(struct nip_root *r, const char *event, const char *subject, const char *details,
 			 struct nip_error *err)
 {
 	if (nip_provchain_append(r->db, &r->node, event, subject, details, err) < 0 ||
@@ -238,7 +238,7 @@ int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t 
 		nip_db_rollback(r->db);
 		goto out;
 	}
-	if (logged_commit(r, "rollback", subject, details, err) < 0 || txn_switch(r, cell, gen, err) < 0)
+	if (txn_logged_commit(r, "rollback", subject, details, err) < 0 || txn_switch(r, cell, gen, err) < 0)
 		goto out;
 	*now_current = gen;
 	rc = 0;
@@ -260,7 +260,7 @@ int nip_txn_trust_add(struct nip_root *r, const char *name, const struct nip_pub
 		nip_db_rollback(r->db);
 		return -1;
 	}
-	return logged_commit(r, "trust-add", subject, "trust a signer of local packages", err);
+	return txn_logged_commit(r, "trust-add", subject, "trust a signer of local packages", err);
 }
 
 int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_error *err)
@@ -273,7 +273,7 @@ int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_
 		nip_db_rollback(r->db);
 		return -1;
 	}
-	return logged_commit(r, "trust-remove", subject, "stop trusting a signer", err);
+	return txn_logged_commit(r, "trust-remove", subject, "stop trusting a signer", err);
 }
 
 int nip_txn_fsck(struct nip_root *r, int repair,
@@ -292,7 +292,7 @@ int nip_txn_fsck(struct nip_root *r, int repair,
 	snprintf(details, sizeof details, "removed %llu bad objects or trees", (unsigned long long)stats->bad);
 	if (nip_db_begin(r->db, err) < 0)
 		return -1;
-	return logged_commit(r, "fsck-repair", "store", details, err);
+	return txn_logged_commit(r, "fsck-repair", "store", details, err);
 }
 
 int nip_txn_log_verify(struct nip_root *r, int64_t *bad_seq, struct nip_error *err)

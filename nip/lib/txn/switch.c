@@ -17,7 +17,7 @@ void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz)
 	snprintf(out, outsz, "%s-%lld", cell, (long long)gen);
 }
 
-static int cell_dir(struct nip_root *r, const char *cell, struct nip_error *err)
+int txn_cell_dir(struct nip_root *r, const char *cell, struct nip_error *err)
 {
 	int cells = openat(r->fd, "cells", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW), fd;
 	if (cells < 0)
@@ -43,7 +43,7 @@ static int cell_dir(struct nip_root *r, const char *cell, struct nip_error *err)
 int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err)
 {
 	char name[128], target[192];
-	int fd = cell_dir(r, cell, err), rc;
+	int fd = txn_cell_dir(r, cell, err), rc;
 
 	if (fd < 0)
 		return -1;

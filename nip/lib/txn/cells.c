@@ -1,0 +1,207 @@
+/* Cells as a root sees them: creating one with its policy, removing one,
+ * and logging what happens inside them. The policy text is kept twice: in
+ * the database (the record) and as ROOT/cells/CELL/policy, which `nip run`
+ * reads without opening SQLite, to start fast. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "txn_internal.h"
+
+int nip_cell_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+int nip_txn_cell_create(struct nip_root *r, const char *cell, const char *policy,
+			struct nip_error *err)
+{
+	char subject[128];
+	int fd;
+
+	if (!nip_cell_name_valid(cell))
+		return nip_err(err, NIP_E_USAGE,
+			       "'%.64s' is not a cell name (a-z, 0-9, '-', '_', '.'; at most 64)", cell);
+	if (nip_db_begin(r->db, err) < 0)
+		return -1;
+	if (nip_db_cell_create(r->db, cell, policy, err) < 0)
+		goto fail;
+	/* Before the commit: a file without its row is overwritten by the
+	 * next create; a row without its file would run the wrong policy. */
+	if ((fd = txn_cell_dir(r, cell, err)) < 0)
+		goto fail;
+	if (policy)
+		fd = nip_write_atomic(fd, "policy", policy, strlen(policy), 0644, 0, err) < 0 ? (close(fd), -1) : fd;
+	else if (unlinkat(fd, "policy", 0) < 0 && errno != ENOENT)
+		fd = (nip_err_sys(err, NIP_E_IO, errno, "cells/%s/policy", cell), close(fd), -1);
+	if (fd < 0)
+		goto fail;
+	close(fd);
+	snprintf(subject, sizeof subject, "cell=%s", cell);
+	return txn_logged_commit(r, "cell-create", subject, policy ? "with its own policy" : "policy default",
+				 err);
+fail:
+	nip_db_rollback(r->db);
+	return -1;
+}
+
+/* Does the tree hold anything but (empty) directories? */
+static int has_files(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), found = 0;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	while (!found && (e = readdir(d))) {
+		int sub;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			found = 1;
+		else {
+			found = has_files(sub);
+			close(sub);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static int remove_tree(int parent, const char *name, struct nip_error *err)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+	DIR *d;
+	struct dirent *e;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR || errno == ELOOP)
+			return unlinkat(parent, name, 0) < 0 ? nip_err_sys(err, NIP_E_IO, errno, "%s", name) : 0;
+		return nip_err_sys(err, NIP_E_IO, errno, "%s", name);
+	}
+	fchmod(fd, 0700); /* a read-only directory the program left */
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return nip_err_sys(err, NIP_E_IO, errno, "%s", name);
+	}
+	while (rc == 0 && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			rc = remove_tree(dirfd(d), e->d_name, err);
+	closedir(d);
+	if (rc == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0)
+		rc = nip_err_sys(err, NIP_E_IO, errno, "%s", name);
+	return rc;
+}
+
+int nip_txn_cell_remove(struct nip_root *r, const char *cell, int purge, struct nip_error *err)
+{
+	struct nip_generation *gens = NULL;
+	char subject[128], path[160], name[128];
+	size_t n = 0;
+	int cells = -1, cfd = -1, state, rc = -1;
+
+	if (strcmp(cell, "system") == 0)
+		return nip_err(err, NIP_E_USAGE, "the system cell cannot be removed");
+	if (!nip_cell_name_valid(cell))
+		return nip_err(err, NIP_E_USAGE, "no cell %.64s", cell);
+	snprintf(path, sizeof path, "cells/%s", cell);
+	cfd = openat(r->fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd >= 0 && (state = openat(cfd, "state", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		int full = has_files(state);
+		close(state);
+		/* A cell's state is data nobody else has: never lost by default. */
+		if (full && !purge) {
+			nip_err(err, NIP_E_USAGE,
+				"cell %s keeps data in %s/%s/state (remove it with --purge)", cell, r->path,
+				path);
+			goto out;
+		}
+	}
+	if (nip_db_generations(r->db, cell, &gens, &n, err) < 0 || nip_db_begin(r->db, err) < 0)
+		goto out;
+	if (nip_db_cell_remove(r->db, cell, err) < 0) {
+		nip_db_rollback(r->db);
+		goto out;
+	}
+	snprintf(subject, sizeof subject, "cell=%s", cell);
+	if (txn_logged_commit(r, "cell-remove", subject, purge ? "state purged" : "", err) < 0)
+		goto out;
+	/* Committed: what follows is garbage removal; a crash leaves
+	 * directories that the next remove or gc finishes. */
+	for (size_t i = 0; i < n; i++) {
+		txn_deploy_name(cell, gens[i].number, name, sizeof name);
+		if (nip_deploy_remove(r->fs, name, err) < 0)
+			goto out;
+	}
+	if ((cells = openat(r->fd, "cells", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s/cells", r->path);
+		goto out;
+	}
+	if (remove_tree(cells, cell, err) < 0 || nip_fsync_dir(cells, "cells", err) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (cells >= 0)
+		close(cells);
+	if (cfd >= 0)
+		close(cfd);
+	for (size_t i = 0; i < n; i++)
+		nip_generation_free(&gens[i]);
+	free(gens);
+	return rc;
+}
+
+int nip_cell_log(const char *rootpath, const char *event, const char *subject, const char *details,
+		 struct nip_error *err)
+{
+	struct nip_seckey node;
+	struct nip_db *db = NULL;
+	int keys = -1, have_key = 0, rc = -1;
+	char path[4096];
+
+	snprintf(path, sizeof path, "%s/keys", rootpath);
+	if ((keys = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		nip_err_sys(err, NIP_E_DENIED, errno, "%s", path);
+		goto out;
+	}
+	if (nip_seckey_load(keys, "node.key", NULL, &node, err) < 0)
+		goto out;
+	have_key = 1;
+	if (nip_db_open(rootpath, 0, &db, err) < 0 || nip_db_relaxed(db, err) < 0 ||
+	    nip_db_begin(db, err) < 0)
+		goto out;
+	if (nip_provchain_append(db, &node, event, subject, details, err) < 0 ||
+	    nip_db_commit(db, err) < 0) {
+		nip_db_rollback(db);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (have_key)
+		nip_seckey_wipe(&node);
+	nip_db_close(db);
+	if (keys >= 0)
+		close(keys);
+	return rc;
+}
