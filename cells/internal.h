@@ -30,8 +30,15 @@ void cell_close_sources(const struct nip_cell_spec *s, struct cell_sources *src)
 int cell_build_root(const struct nip_cell_spec *s, const struct cell_sources *src,
 		    struct nip_error *err);
 
+/* seccomp.c: the pledge filter (execve notified) built by the outer nip
+ * while PID 1 builds the root, passed as BPF through fd, loaded by the
+ * launcher; the listener when notify. */
+int cell_seccomp_export(uint64_t promises, int fd, struct nip_error *err);
+int cell_seccomp_load(int fd, int notify, int *listener, struct nip_error *err);
+
 /* pid1.c: the cell's init. Never returns. */
-void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, uid_t uid, gid_t gid)
+void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd, uid_t uid,
+	       gid_t gid)
 	__attribute__((noreturn));
 
 #endif

@@ -82,8 +82,9 @@ static int add_path(int ruleset, const struct nip_unveil_rule *r, uint64_t handl
 	int fd = open(r->path, O_PATH | O_CLOEXEC), rc;
 
 	if (fd < 0) {
-		/* nip's own rules name what a system usually has. */
-		if (r->implied && (errno == ENOENT || errno == ENOTDIR))
+		/* A path the cell does not have: nothing there to grant, and
+		 * nothing can appear there that a parent rule does not cover. */
+		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return nip_err_sys(err, NIP_E_USAGE, errno, "unveil %s", r->path);
 	}

@@ -8,7 +8,6 @@
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,7 +167,7 @@ static int recv_fd(int sock)
 /* PID 2: confines itself in the order the kernel requires (no_new_privs,
  * Landlock while it can still open paths, capabilities, seccomp last as it
  * forbids the calls before it) and becomes the program. */
-static void launch(const struct nip_cell_spec *s, int errfd, int sock, sigset_t *old)
+static void launch(const struct nip_cell_spec *s, int errfd, int sock, int bpffd, sigset_t *old)
 {
 	const struct nip_policy *p = s->policy;
 	struct nip_error err;
@@ -200,8 +199,9 @@ static void launch(const struct nip_cell_spec *s, int errfd, int sock, sigset_t 
 		fail(errfd, 125, &err);
 	}
 	if (nip_landlock_apply(p, s->best_effort, &err) < 0 || drop_caps(&err) < 0 ||
-	    nip_seccomp_apply(p->promises, NIP_SECCOMP_NOTIFY_EXEC, &listener, &err) < 0)
+	    cell_seccomp_load(bpffd, !(p->promises & NIP_PROMISE(EXEC)), &listener, &err) < 0)
 		fail(errfd, 125, &err);
+	close(bpffd);
 	if (listener >= 0) {
 		if (send_fd(sock, listener) < 0) {
 			nip_err_sys(&err, NIP_E_INTERNAL, errno, "passing the exec listener");
@@ -225,28 +225,34 @@ struct supervisor {
 	pid_t child;
 	int exec_seen;
 	unsigned denied;
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
 };
 
-static void answer(struct supervisor *sv, int listener)
+/* -1 when the listener is of no more use. */
+static int answer(struct supervisor *sv, int listener)
 {
-	if (seccomp_notify_receive(listener, sv->req) < 0)
-		return; /* the caller died meanwhile */
-	memset(sv->resp, 0, sizeof *sv->resp);
-	sv->resp->id = sv->req->id;
-	if (!sv->exec_seen && (pid_t)sv->req->pid == sv->child) {
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+
+	memset(&req, 0, sizeof req); /* the kernel insists */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+		return errno == EINTR || errno == ENOENT ? 0 : -1; /* ENOENT: the caller died */
+	memset(&resp, 0, sizeof resp);
+	resp.id = req.id;
+	if (!sv->exec_seen && (pid_t)req.pid == sv->child) {
 		/* The launcher's own execve: the program itself starts. */
 		sv->exec_seen = 1;
-		sv->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	} else {
-		sv->resp->error = -EPERM;
+		resp.error = -EPERM;
 		sv->denied++;
 	}
-	seccomp_notify_respond(listener, sv->resp);
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
+		return -1;
+	return 0;
 }
 
-void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, uid_t uid, gid_t gid)
+void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd, uid_t uid,
+	       gid_t gid)
 {
 	struct cell_sources src = {.top = -1, .state = -1};
 	struct supervisor sv = {0};
@@ -282,15 +288,15 @@ void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, uid_t uid
 	if (sv.child == 0) {
 		close(sv_sock[0]);
 		close(reportfd);
-		launch(s, errfd, sv_sock[1], &old);
+		launch(s, errfd, sv_sock[1], bpffd, &old);
 	}
 	close(errfd); /* the outer nip sees EOF once the program runs */
+	close(bpffd);
 	close(sv_sock[1]);
 	if (!(s->policy->promises & NIP_PROMISE(EXEC)))
 		listener = recv_fd(sv_sock[0]);
 	close(sv_sock[0]);
-	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
-	    (listener >= 0 && seccomp_notify_alloc(&sv.req, &sv.resp) < 0))
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
 		_exit(125);
 	for (;;) {
 		struct pollfd pf[2] = {{sfd, POLLIN, 0}, {listener, POLLIN, 0}};
@@ -299,9 +305,9 @@ void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, uid_t uid
 
 		if (n < 0)
 			continue;
-		if (listener >= 0 && (pf[1].revents & POLLIN))
-			answer(&sv, listener);
-		else if (listener >= 0 && (pf[1].revents & (POLLHUP | POLLERR))) {
+		if (listener >= 0 && (pf[1].revents & POLLIN) && answer(&sv, listener) == 0)
+			;
+		else if (listener >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			close(listener); /* no process holds the filter any more */
 			listener = -1;
 		}

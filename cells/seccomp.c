@@ -16,9 +16,13 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-#include "nip/cell.h"
+#include "internal.h"
 
 #define P(x) (UINT64_C(1) << NIP_P_##x)
 #define FILES (P(RPATH) | P(WPATH) | P(CPATH) | P(TMPPATH))
@@ -35,7 +39,8 @@ struct cmp {
 
 struct row {
 	uint64_t promises;
-	const char *name;
+	int nr; /* SCMP_SYS(name): negative pseudo numbers for calls this
+		 * architecture lacks, which libseccomp leaves out */
 	struct cmp c1, c2;
 };
 
@@ -52,176 +57,175 @@ struct row {
 
 static const struct row table[] = {
 	/* stdio: descriptors already open, memory, time, own signals, threads */
-	ALL(P(STDIO), "read"), ALL(P(STDIO), "write"), ALL(P(STDIO), "readv"),
-	ALL(P(STDIO), "writev"), ALL(P(STDIO), "pread64"), ALL(P(STDIO), "pwrite64"),
-	ALL(P(STDIO), "preadv"), ALL(P(STDIO), "pwritev"), ALL(P(STDIO), "preadv2"),
-	ALL(P(STDIO), "pwritev2"), ALL(P(STDIO), "close"), ALL(P(STDIO), "close_range"),
-	ALL(P(STDIO), "lseek"), ALL(P(STDIO), "fstat"), ALL(P(STDIO), "fstatfs"),
-	{P(STDIO), "newfstatat", MEQ(3, AT_EMPTY_PATH, AT_EMPTY_PATH), ANY},
-	{P(STDIO), "statx", MEQ(2, AT_EMPTY_PATH, AT_EMPTY_PATH), ANY},
-	ALL(P(STDIO), "dup"), ALL(P(STDIO), "dup2"), ALL(P(STDIO), "dup3"),
-	ALL(P(STDIO), "fcntl"), ALL(P(STDIO), "fsync"), ALL(P(STDIO), "fdatasync"),
-	ALL(P(STDIO), "ftruncate"), ALL(P(STDIO), "fallocate"), ALL(P(STDIO), "fadvise64"),
-	ALL(P(STDIO), "readahead"), ALL(P(STDIO), "sendfile"), ALL(P(STDIO), "splice"),
-	ALL(P(STDIO), "tee"), ALL(P(STDIO), "copy_file_range"), ALL(P(STDIO), "pipe"),
-	ALL(P(STDIO), "pipe2"), ALL(P(STDIO), "poll"), ALL(P(STDIO), "ppoll"),
-	ALL(P(STDIO), "select"), ALL(P(STDIO), "pselect6"), ALL(P(STDIO), "epoll_create"),
-	ALL(P(STDIO), "epoll_create1"), ALL(P(STDIO), "epoll_ctl"), ALL(P(STDIO), "epoll_wait"),
-	ALL(P(STDIO), "epoll_pwait"), ALL(P(STDIO), "epoll_pwait2"), ALL(P(STDIO), "eventfd"),
-	ALL(P(STDIO), "eventfd2"), ALL(P(STDIO), "getcwd"), ALL(P(STDIO), "fchdir"),
-	ALL(P(STDIO), "umask"), ALL(P(STDIO), "sync"), ALL(P(STDIO), "syncfs"),
+	ALL(P(STDIO), SCMP_SYS(read)), ALL(P(STDIO), SCMP_SYS(write)), ALL(P(STDIO), SCMP_SYS(readv)),
+	ALL(P(STDIO), SCMP_SYS(writev)), ALL(P(STDIO), SCMP_SYS(pread64)), ALL(P(STDIO), SCMP_SYS(pwrite64)),
+	ALL(P(STDIO), SCMP_SYS(preadv)), ALL(P(STDIO), SCMP_SYS(pwritev)), ALL(P(STDIO), SCMP_SYS(preadv2)),
+	ALL(P(STDIO), SCMP_SYS(pwritev2)), ALL(P(STDIO), SCMP_SYS(close)), ALL(P(STDIO), SCMP_SYS(close_range)),
+	ALL(P(STDIO), SCMP_SYS(lseek)), ALL(P(STDIO), SCMP_SYS(fstat)), ALL(P(STDIO), SCMP_SYS(fstatfs)),
+	{P(STDIO), SCMP_SYS(newfstatat), MEQ(3, AT_EMPTY_PATH, AT_EMPTY_PATH), ANY},
+	{P(STDIO), SCMP_SYS(statx), MEQ(2, AT_EMPTY_PATH, AT_EMPTY_PATH), ANY},
+	ALL(P(STDIO), SCMP_SYS(dup)), ALL(P(STDIO), SCMP_SYS(dup2)), ALL(P(STDIO), SCMP_SYS(dup3)),
+	ALL(P(STDIO), SCMP_SYS(fcntl)), ALL(P(STDIO), SCMP_SYS(fsync)), ALL(P(STDIO), SCMP_SYS(fdatasync)),
+	ALL(P(STDIO), SCMP_SYS(ftruncate)), ALL(P(STDIO), SCMP_SYS(fallocate)), ALL(P(STDIO), SCMP_SYS(fadvise64)),
+	ALL(P(STDIO), SCMP_SYS(readahead)), ALL(P(STDIO), SCMP_SYS(sendfile)), ALL(P(STDIO), SCMP_SYS(splice)),
+	ALL(P(STDIO), SCMP_SYS(tee)), ALL(P(STDIO), SCMP_SYS(copy_file_range)), ALL(P(STDIO), SCMP_SYS(pipe)),
+	ALL(P(STDIO), SCMP_SYS(pipe2)), ALL(P(STDIO), SCMP_SYS(poll)), ALL(P(STDIO), SCMP_SYS(ppoll)),
+	ALL(P(STDIO), SCMP_SYS(select)), ALL(P(STDIO), SCMP_SYS(pselect6)), ALL(P(STDIO), SCMP_SYS(epoll_create)),
+	ALL(P(STDIO), SCMP_SYS(epoll_create1)), ALL(P(STDIO), SCMP_SYS(epoll_ctl)), ALL(P(STDIO), SCMP_SYS(epoll_wait)),
+	ALL(P(STDIO), SCMP_SYS(epoll_pwait)), ALL(P(STDIO), SCMP_SYS(epoll_pwait2)), ALL(P(STDIO), SCMP_SYS(eventfd)),
+	ALL(P(STDIO), SCMP_SYS(eventfd2)), ALL(P(STDIO), SCMP_SYS(getcwd)), ALL(P(STDIO), SCMP_SYS(fchdir)),
+	ALL(P(STDIO), SCMP_SYS(umask)), ALL(P(STDIO), SCMP_SYS(sync)), ALL(P(STDIO), SCMP_SYS(syncfs)),
 	/* memory: executable only from files, never writable and executable
 	 * at once; anonymous code needs prot_exec (JITs). */
-	{P(STDIO), "mmap", MEQ(2, PROT_EXEC, 0), ANY},
-	{P(STDIO), "mmap", MEQ(2, PROT_EXEC | PROT_WRITE, PROT_EXEC), MEQ(3, MAP_ANONYMOUS, 0)},
-	ALL(P(PROT_EXEC), "mmap"),
-	{P(STDIO), "mprotect", MEQ(2, PROT_EXEC, 0), ANY},
-	ALL(P(PROT_EXEC), "mprotect"),
-	{P(STDIO), "pkey_mprotect", MEQ(2, PROT_EXEC, 0), ANY},
-	ALL(P(PROT_EXEC), "pkey_mprotect"),
-	ALL(P(PROT_EXEC), "memfd_create"), /* a memfd is a file: mapping it would be JIT */
-	ALL(P(STDIO), "munmap"), ALL(P(STDIO), "mremap"), ALL(P(STDIO), "brk"),
-	ALL(P(STDIO), "madvise"), ALL(P(STDIO), "mincore"), ALL(P(STDIO), "msync"),
-	ALL(P(STDIO), "mlock"), ALL(P(STDIO), "mlock2"), ALL(P(STDIO), "munlock"),
-	ALL(P(STDIO), "membarrier"), ALL(P(STDIO), "get_mempolicy"), ALL(P(STDIO), "set_mempolicy"),
-	ALL(P(STDIO), "mbind"),
+	{P(STDIO), SCMP_SYS(mmap), MEQ(2, PROT_EXEC, 0), ANY},
+	{P(STDIO), SCMP_SYS(mmap), MEQ(2, PROT_EXEC | PROT_WRITE, PROT_EXEC), MEQ(3, MAP_ANONYMOUS, 0)},
+	ALL(P(PROT_EXEC), SCMP_SYS(mmap)),
+	{P(STDIO), SCMP_SYS(mprotect), MEQ(2, PROT_EXEC, 0), ANY},
+	ALL(P(PROT_EXEC), SCMP_SYS(mprotect)),
+	{P(STDIO), SCMP_SYS(pkey_mprotect), MEQ(2, PROT_EXEC, 0), ANY},
+	ALL(P(PROT_EXEC), SCMP_SYS(pkey_mprotect)),
+	ALL(P(PROT_EXEC), SCMP_SYS(memfd_create)), /* a memfd is a file: mapping it would be JIT */
+	ALL(P(STDIO), SCMP_SYS(munmap)), ALL(P(STDIO), SCMP_SYS(mremap)), ALL(P(STDIO), SCMP_SYS(brk)),
+	ALL(P(STDIO), SCMP_SYS(madvise)), ALL(P(STDIO), SCMP_SYS(mincore)), ALL(P(STDIO), SCMP_SYS(msync)),
+	ALL(P(STDIO), SCMP_SYS(mlock)), ALL(P(STDIO), SCMP_SYS(mlock2)), ALL(P(STDIO), SCMP_SYS(munlock)),
+	ALL(P(STDIO), SCMP_SYS(membarrier)), ALL(P(STDIO), SCMP_SYS(get_mempolicy)), ALL(P(STDIO), SCMP_SYS(set_mempolicy)),
+	ALL(P(STDIO), SCMP_SYS(mbind)),
 	/* time */
-	ALL(P(STDIO), "clock_gettime"), ALL(P(STDIO), "clock_getres"),
-	ALL(P(STDIO), "clock_nanosleep"), ALL(P(STDIO), "nanosleep"), ALL(P(STDIO), "gettimeofday"),
-	ALL(P(STDIO), "time"), ALL(P(STDIO), "getitimer"), ALL(P(STDIO), "setitimer"),
-	ALL(P(STDIO), "alarm"), ALL(P(STDIO), "pause"), ALL(P(STDIO), "timer_create"),
-	ALL(P(STDIO), "timer_settime"), ALL(P(STDIO), "timer_gettime"),
-	ALL(P(STDIO), "timer_getoverrun"), ALL(P(STDIO), "timer_delete"),
-	ALL(P(STDIO), "timerfd_create"), ALL(P(STDIO), "timerfd_settime"),
-	ALL(P(STDIO), "timerfd_gettime"),
+	ALL(P(STDIO), SCMP_SYS(clock_gettime)), ALL(P(STDIO), SCMP_SYS(clock_getres)),
+	ALL(P(STDIO), SCMP_SYS(clock_nanosleep)), ALL(P(STDIO), SCMP_SYS(nanosleep)), ALL(P(STDIO), SCMP_SYS(gettimeofday)),
+	ALL(P(STDIO), SCMP_SYS(time)), ALL(P(STDIO), SCMP_SYS(getitimer)), ALL(P(STDIO), SCMP_SYS(setitimer)),
+	ALL(P(STDIO), SCMP_SYS(alarm)), ALL(P(STDIO), SCMP_SYS(pause)), ALL(P(STDIO), SCMP_SYS(timer_create)),
+	ALL(P(STDIO), SCMP_SYS(timer_settime)), ALL(P(STDIO), SCMP_SYS(timer_gettime)),
+	ALL(P(STDIO), SCMP_SYS(timer_getoverrun)), ALL(P(STDIO), SCMP_SYS(timer_delete)),
+	ALL(P(STDIO), SCMP_SYS(timerfd_create)), ALL(P(STDIO), SCMP_SYS(timerfd_settime)),
+	ALL(P(STDIO), SCMP_SYS(timerfd_gettime)),
 	/* signals and identity (reading) */
-	ALL(P(STDIO), "rt_sigaction"), ALL(P(STDIO), "rt_sigprocmask"),
-	ALL(P(STDIO), "rt_sigreturn"), ALL(P(STDIO), "rt_sigpending"),
-	ALL(P(STDIO), "rt_sigtimedwait"), ALL(P(STDIO), "rt_sigsuspend"),
-	ALL(P(STDIO), "sigaltstack"), ALL(P(STDIO), "tgkill"), ALL(P(STDIO), "tkill"),
-	ALL(P(STDIO), "getpid"), ALL(P(STDIO), "getppid"), ALL(P(STDIO), "gettid"),
-	ALL(P(STDIO), "getuid"), ALL(P(STDIO), "geteuid"), ALL(P(STDIO), "getgid"),
-	ALL(P(STDIO), "getegid"), ALL(P(STDIO), "getresuid"), ALL(P(STDIO), "getresgid"),
-	ALL(P(STDIO), "getgroups"), ALL(P(STDIO), "getpgid"), ALL(P(STDIO), "getpgrp"),
-	ALL(P(STDIO), "getsid"), ALL(P(STDIO), "capget"),
+	ALL(P(STDIO), SCMP_SYS(rt_sigaction)), ALL(P(STDIO), SCMP_SYS(rt_sigprocmask)),
+	ALL(P(STDIO), SCMP_SYS(rt_sigreturn)), ALL(P(STDIO), SCMP_SYS(rt_sigpending)),
+	ALL(P(STDIO), SCMP_SYS(rt_sigtimedwait)), ALL(P(STDIO), SCMP_SYS(rt_sigsuspend)),
+	ALL(P(STDIO), SCMP_SYS(sigaltstack)), ALL(P(STDIO), SCMP_SYS(tgkill)), ALL(P(STDIO), SCMP_SYS(tkill)),
+	ALL(P(STDIO), SCMP_SYS(getpid)), ALL(P(STDIO), SCMP_SYS(getppid)), ALL(P(STDIO), SCMP_SYS(gettid)),
+	ALL(P(STDIO), SCMP_SYS(getuid)), ALL(P(STDIO), SCMP_SYS(geteuid)), ALL(P(STDIO), SCMP_SYS(getgid)),
+	ALL(P(STDIO), SCMP_SYS(getegid)), ALL(P(STDIO), SCMP_SYS(getresuid)), ALL(P(STDIO), SCMP_SYS(getresgid)),
+	ALL(P(STDIO), SCMP_SYS(getgroups)), ALL(P(STDIO), SCMP_SYS(getpgid)), ALL(P(STDIO), SCMP_SYS(getpgrp)),
+	ALL(P(STDIO), SCMP_SYS(getsid)), ALL(P(STDIO), SCMP_SYS(capget)),
 	/* process basics */
-	ALL(P(STDIO), "exit"), ALL(P(STDIO), "exit_group"), ALL(P(STDIO), "restart_syscall"),
-	ALL(P(STDIO), "futex"), ALL(P(STDIO), "futex_waitv"), ALL(P(STDIO), "set_robust_list"),
-	ALL(P(STDIO), "get_robust_list"), ALL(P(STDIO), "set_tid_address"), ALL(P(STDIO), "rseq"),
-	ALL(P(STDIO), "arch_prctl"), ALL(P(STDIO), "sched_yield"),
-	ALL(P(STDIO), "sched_getaffinity"), ALL(P(STDIO), "sched_getparam"),
-	ALL(P(STDIO), "sched_getscheduler"), ALL(P(STDIO), "sched_get_priority_max"),
-	ALL(P(STDIO), "sched_get_priority_min"), ALL(P(STDIO), "getpriority"),
-	ALL(P(STDIO), "getcpu"), ALL(P(STDIO), "getrusage"), ALL(P(STDIO), "times"),
-	ALL(P(STDIO), "uname"), ALL(P(STDIO), "sysinfo"), ALL(P(STDIO), "getrandom"),
-	ALL(P(STDIO), "wait4"), ALL(P(STDIO), "waitid"), ALL(P(STDIO), "getrlimit"),
+	ALL(P(STDIO), SCMP_SYS(exit)), ALL(P(STDIO), SCMP_SYS(exit_group)), ALL(P(STDIO), SCMP_SYS(restart_syscall)),
+	ALL(P(STDIO), SCMP_SYS(futex)), ALL(P(STDIO), SCMP_SYS(futex_waitv)), ALL(P(STDIO), SCMP_SYS(set_robust_list)),
+	ALL(P(STDIO), SCMP_SYS(get_robust_list)), ALL(P(STDIO), SCMP_SYS(set_tid_address)), ALL(P(STDIO), SCMP_SYS(rseq)),
+	ALL(P(STDIO), SCMP_SYS(arch_prctl)), ALL(P(STDIO), SCMP_SYS(sched_yield)),
+	ALL(P(STDIO), SCMP_SYS(sched_getaffinity)), ALL(P(STDIO), SCMP_SYS(sched_getparam)),
+	ALL(P(STDIO), SCMP_SYS(sched_getscheduler)), ALL(P(STDIO), SCMP_SYS(sched_get_priority_max)),
+	ALL(P(STDIO), SCMP_SYS(sched_get_priority_min)), ALL(P(STDIO), SCMP_SYS(getpriority)),
+	ALL(P(STDIO), SCMP_SYS(getcpu)), ALL(P(STDIO), SCMP_SYS(getrusage)), ALL(P(STDIO), SCMP_SYS(times)),
+	ALL(P(STDIO), SCMP_SYS(uname)), ALL(P(STDIO), SCMP_SYS(sysinfo)), ALL(P(STDIO), SCMP_SYS(getrandom)),
+	ALL(P(STDIO), SCMP_SYS(wait4)), ALL(P(STDIO), SCMP_SYS(waitid)), ALL(P(STDIO), SCMP_SYS(getrlimit)),
 	/* Limits of the process itself only; raising a hard limit needs a
 	 * capability the cell never has. */
-	ALL(P(STDIO), "setrlimit"), {P(STDIO), "prlimit64", EQ(0, 0), ANY},
+	ALL(P(STDIO), SCMP_SYS(setrlimit)), {P(STDIO), SCMP_SYS(prlimit64), EQ(0, 0), ANY},
 	/* threads: clone with CLONE_THREAD; a new process needs proc */
-	{P(STDIO), "clone", MEQ(0, CLONE_THREAD, CLONE_THREAD), ANY},
-	ALL(P(PROC), "clone"), ALL(P(PROC), "fork"), ALL(P(PROC), "vfork"),
+	{P(STDIO), SCMP_SYS(clone), MEQ(0, CLONE_THREAD, CLONE_THREAD), ANY},
+	ALL(P(PROC), SCMP_SYS(clone)), ALL(P(PROC), SCMP_SYS(fork)), ALL(P(PROC), SCMP_SYS(vfork)),
 	/* prctl: naming threads and reading state; narrowing is always fine */
-	{P(STDIO), "prctl", EQ(0, PR_SET_NAME), ANY}, {P(STDIO), "prctl", EQ(0, PR_GET_NAME), ANY},
-	{P(STDIO), "prctl", EQ(0, PR_GET_DUMPABLE), ANY},
-	{P(STDIO), "prctl", EQ(0, PR_SET_NO_NEW_PRIVS), ANY},
-	{P(STDIO), "prctl", EQ(0, PR_GET_NO_NEW_PRIVS), ANY},
-	{P(STDIO), "prctl", EQ(0, PR_GET_SECCOMP), ANY},
-	{P(STDIO), "prctl", EQ(0, PR_SET_SECCOMP), ANY},
-	{P(STDIO), "prctl", EQ(0, PR_CAPBSET_READ), ANY},
-	{P(STDIO), "prctl", EQ(0, 0x53564d41 /* PR_SET_VMA */), ANY},
-	{P(PROC), "prctl", EQ(0, PR_SET_PDEATHSIG), ANY},
-	{P(PROC), "prctl", EQ(0, PR_GET_PDEATHSIG), ANY},
-	{P(PROC), "prctl", EQ(0, PR_SET_CHILD_SUBREAPER), ANY},
+	{P(STDIO), SCMP_SYS(prctl), EQ(0, PR_SET_NAME), ANY}, {P(STDIO), SCMP_SYS(prctl), EQ(0, PR_GET_NAME), ANY},
+	{P(STDIO), SCMP_SYS(prctl), EQ(0, PR_GET_DUMPABLE), ANY},
+	{P(STDIO), SCMP_SYS(prctl), EQ(0, PR_SET_NO_NEW_PRIVS), ANY},
+	{P(STDIO), SCMP_SYS(prctl), EQ(0, PR_GET_NO_NEW_PRIVS), ANY},
+	{P(STDIO), SCMP_SYS(prctl), EQ(0, PR_GET_SECCOMP), ANY},
+	{P(STDIO), SCMP_SYS(prctl), EQ(0, PR_SET_SECCOMP), ANY},
+	{P(STDIO), SCMP_SYS(prctl), EQ(0, PR_CAPBSET_READ), ANY},
+	{P(STDIO), SCMP_SYS(prctl), EQ(0, 0x53564d41 /* PR_SET_VMA */), ANY},
+	{P(PROC), SCMP_SYS(prctl), EQ(0, PR_SET_PDEATHSIG), ANY},
+	{P(PROC), SCMP_SYS(prctl), EQ(0, PR_GET_PDEATHSIG), ANY},
+	{P(PROC), SCMP_SYS(prctl), EQ(0, PR_SET_CHILD_SUBREAPER), ANY},
 	/* pledging further (nip_pledge inside a cell). A new listener could
 	 * answer the supervisor's exec notifications itself: refused. */
-	{P(STDIO), "seccomp", EQ(0, 1 /* SECCOMP_SET_MODE_FILTER */), MEQ(1, 8 /* NEW_LISTENER */, 0)},
-	ALL(P(UNVEIL), "landlock_create_ruleset"), ALL(P(UNVEIL), "landlock_add_rule"),
-	ALL(P(UNVEIL), "landlock_restrict_self"),
+	{P(STDIO), SCMP_SYS(seccomp), EQ(0, 1 /* SECCOMP_SET_MODE_FILTER */), MEQ(1, 8 /* NEW_LISTENER */, 0)},
+	ALL(P(UNVEIL), SCMP_SYS(landlock_create_ruleset)), ALL(P(UNVEIL), SCMP_SYS(landlock_add_rule)),
+	ALL(P(UNVEIL), SCMP_SYS(landlock_restrict_self)),
 	/* sockets already connected (stdio), and making them (per family) */
-	ALL(P(STDIO), "recvfrom"), ALL(P(STDIO), "recvmsg"), ALL(P(STDIO), "sendmsg"),
-	ALL(P(STDIO), "shutdown"), {P(STDIO), "sendto", EQ(4, 0), ANY}, ALL(NET, "sendto"),
-	{P(STDIO), "socketpair", MEQ(0, M32, AF_UNIX), ANY},
-	{P(INET) | P(DNS), "socket", MEQ(0, M32, AF_INET), ANY},
-	{P(INET) | P(DNS), "socket", MEQ(0, M32, AF_INET6), ANY},
-	{P(DNS), "socket", MEQ(0, M32, AF_NETLINK), MEQ(2, M32, NETLINK_ROUTE)},
-	{P(UNIX), "socket", MEQ(0, M32, AF_UNIX), ANY},
-	ALL(NET, "connect"), ALL(NET, "bind"), ALL(NET, "getsockname"), ALL(NET, "getpeername"),
-	ALL(NET, "setsockopt"), ALL(NET, "getsockopt"), ALL(NET, "sendmmsg"),
-	ALL(NET, "recvmmsg"), ALL(P(INET) | P(UNIX), "listen"), ALL(P(INET) | P(UNIX), "accept"),
-	ALL(P(INET) | P(UNIX), "accept4"),
+	ALL(P(STDIO), SCMP_SYS(recvfrom)), ALL(P(STDIO), SCMP_SYS(recvmsg)), ALL(P(STDIO), SCMP_SYS(sendmsg)),
+	ALL(P(STDIO), SCMP_SYS(shutdown)), {P(STDIO), SCMP_SYS(sendto), EQ(4, 0), ANY}, ALL(NET, SCMP_SYS(sendto)),
+	{P(STDIO), SCMP_SYS(socketpair), MEQ(0, M32, AF_UNIX), ANY},
+	{P(INET) | P(DNS), SCMP_SYS(socket), MEQ(0, M32, AF_INET), ANY},
+	{P(INET) | P(DNS), SCMP_SYS(socket), MEQ(0, M32, AF_INET6), ANY},
+	{P(DNS), SCMP_SYS(socket), MEQ(0, M32, AF_NETLINK), MEQ(2, M32, NETLINK_ROUTE)},
+	{P(UNIX), SCMP_SYS(socket), MEQ(0, M32, AF_UNIX), ANY},
+	ALL(NET, SCMP_SYS(connect)), ALL(NET, SCMP_SYS(bind)), ALL(NET, SCMP_SYS(getsockname)), ALL(NET, SCMP_SYS(getpeername)),
+	ALL(NET, SCMP_SYS(setsockopt)), ALL(NET, SCMP_SYS(getsockopt)), ALL(NET, SCMP_SYS(sendmmsg)),
+	ALL(NET, SCMP_SYS(recvmmsg)), ALL(P(INET) | P(UNIX), SCMP_SYS(listen)), ALL(P(INET) | P(UNIX), SCMP_SYS(accept)),
+	ALL(P(INET) | P(UNIX), SCMP_SYS(accept4)),
 	/* ioctl: an allow-list of commands, compared on the 32 bits the
 	 * kernel reads. TIOCSTI and TIOCLINUX are never on it. */
-	{P(STDIO), "ioctl", MEQ(1, M32, FIONREAD), ANY}, {P(STDIO), "ioctl", MEQ(1, M32, FIONBIO), ANY},
-	{P(STDIO), "ioctl", MEQ(1, M32, FIOCLEX), ANY}, {P(STDIO), "ioctl", MEQ(1, M32, FIONCLEX), ANY},
-	{P(STDIO), "ioctl", MEQ(1, M32, FIOASYNC), ANY}, {P(STDIO), "ioctl", MEQ(1, M32, TCGETS), ANY},
-	{P(STDIO), "ioctl", MEQ(1, M32, TIOCGWINSZ), ANY},
-	{P(STDIO), "ioctl", MEQ(1, M32, TIOCGPGRP), ANY},
-	{P(TTY), "ioctl", MEQ(1, M32, TCSETS), ANY}, {P(TTY), "ioctl", MEQ(1, M32, TCSETSW), ANY},
-	{P(TTY), "ioctl", MEQ(1, M32, TCSETSF), ANY}, {P(TTY), "ioctl", MEQ(1, M32, TIOCSWINSZ), ANY},
-	{P(TTY), "ioctl", MEQ(1, M32, TIOCSPGRP), ANY}, {P(TTY), "ioctl", MEQ(1, M32, TCFLSH), ANY},
-	{P(TTY), "ioctl", MEQ(1, M32, TCXONC), ANY}, {P(TTY), "ioctl", MEQ(1, M32, TCSBRK), ANY},
-	{P(TTY), "ioctl", MEQ(1, M32, TIOCGPTN), ANY}, {P(TTY), "ioctl", MEQ(1, M32, TIOCSPTLCK), ANY},
-	{P(TTY), "ioctl", MEQ(1, M32, TIOCGSID), ANY},
+	{P(STDIO), SCMP_SYS(ioctl), MEQ(1, M32, FIONREAD), ANY}, {P(STDIO), SCMP_SYS(ioctl), MEQ(1, M32, FIONBIO), ANY},
+	{P(STDIO), SCMP_SYS(ioctl), MEQ(1, M32, FIOCLEX), ANY}, {P(STDIO), SCMP_SYS(ioctl), MEQ(1, M32, FIONCLEX), ANY},
+	{P(STDIO), SCMP_SYS(ioctl), MEQ(1, M32, FIOASYNC), ANY}, {P(STDIO), SCMP_SYS(ioctl), MEQ(1, M32, TCGETS), ANY},
+	{P(STDIO), SCMP_SYS(ioctl), MEQ(1, M32, TIOCGWINSZ), ANY},
+	{P(STDIO), SCMP_SYS(ioctl), MEQ(1, M32, TIOCGPGRP), ANY},
+	{P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TCSETS), ANY}, {P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TCSETSW), ANY},
+	{P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TCSETSF), ANY}, {P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TIOCSWINSZ), ANY},
+	{P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TIOCSPGRP), ANY}, {P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TCFLSH), ANY},
+	{P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TCXONC), ANY}, {P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TCSBRK), ANY},
+	{P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TIOCGPTN), ANY}, {P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TIOCSPTLCK), ANY},
+	{P(TTY), SCMP_SYS(ioctl), MEQ(1, M32, TIOCGSID), ANY},
 	/* paths: reading */
-	{P(RPATH) | P(TMPPATH), "open", MEQ(1, OPEN_BITS, O_RDONLY), ANY},
-	{P(RPATH) | P(TMPPATH), "openat", MEQ(2, OPEN_BITS, O_RDONLY), ANY},
-	ALL(FILES, "stat"), ALL(FILES, "lstat"), ALL(FILES, "newfstatat"), ALL(FILES, "statx"),
-	ALL(FILES, "access"), ALL(FILES, "faccessat"), ALL(FILES, "faccessat2"),
-	ALL(P(RPATH), "readlink"), ALL(P(RPATH), "readlinkat"), ALL(P(RPATH), "getdents"),
-	ALL(P(RPATH), "getdents64"), ALL(P(RPATH), "chdir"), ALL(P(RPATH), "statfs"),
-	ALL(P(RPATH), "getxattr"), ALL(P(RPATH), "lgetxattr"), ALL(P(RPATH), "fgetxattr"),
-	ALL(P(RPATH), "listxattr"), ALL(P(RPATH), "llistxattr"), ALL(P(RPATH), "flistxattr"),
-	ALL(P(RPATH), "inotify_init"), ALL(P(RPATH), "inotify_init1"),
-	ALL(P(RPATH), "inotify_add_watch"), ALL(P(RPATH), "inotify_rm_watch"),
+	{P(RPATH) | P(TMPPATH), SCMP_SYS(open), MEQ(1, OPEN_BITS, O_RDONLY), ANY},
+	{P(RPATH) | P(TMPPATH), SCMP_SYS(openat), MEQ(2, OPEN_BITS, O_RDONLY), ANY},
+	ALL(FILES, SCMP_SYS(stat)), ALL(FILES, SCMP_SYS(lstat)), ALL(FILES, SCMP_SYS(newfstatat)), ALL(FILES, SCMP_SYS(statx)),
+	ALL(FILES, SCMP_SYS(access)), ALL(FILES, SCMP_SYS(faccessat)), ALL(FILES, SCMP_SYS(faccessat2)),
+	ALL(P(RPATH), SCMP_SYS(readlink)), ALL(P(RPATH), SCMP_SYS(readlinkat)), ALL(P(RPATH), SCMP_SYS(getdents)),
+	ALL(P(RPATH), SCMP_SYS(getdents64)), ALL(P(RPATH), SCMP_SYS(chdir)), ALL(P(RPATH), SCMP_SYS(statfs)),
+	ALL(P(RPATH), SCMP_SYS(getxattr)), ALL(P(RPATH), SCMP_SYS(lgetxattr)), ALL(P(RPATH), SCMP_SYS(fgetxattr)),
+	ALL(P(RPATH), SCMP_SYS(listxattr)), ALL(P(RPATH), SCMP_SYS(llistxattr)), ALL(P(RPATH), SCMP_SYS(flistxattr)),
+	ALL(P(RPATH), SCMP_SYS(inotify_init)), ALL(P(RPATH), SCMP_SYS(inotify_init1)),
+	ALL(P(RPATH), SCMP_SYS(inotify_add_watch)), ALL(P(RPATH), SCMP_SYS(inotify_rm_watch)),
 	/* paths: writing what exists */
-	{P(WPATH) | P(TMPPATH), "open", MEQ(1, OPEN_BITS & ~O_TRUNC, O_WRONLY), ANY},
-	{P(WPATH) | P(TMPPATH), "open", MEQ(1, OPEN_BITS & ~O_TRUNC, O_RDWR), ANY},
-	{P(WPATH) | P(TMPPATH), "openat", MEQ(2, OPEN_BITS & ~O_TRUNC, O_WRONLY), ANY},
-	{P(WPATH) | P(TMPPATH), "openat", MEQ(2, OPEN_BITS & ~O_TRUNC, O_RDWR), ANY},
-	ALL(P(WPATH), "truncate"),
+	{P(WPATH) | P(TMPPATH), SCMP_SYS(open), MEQ(1, OPEN_BITS & ~O_TRUNC, O_WRONLY), ANY},
+	{P(WPATH) | P(TMPPATH), SCMP_SYS(open), MEQ(1, OPEN_BITS & ~O_TRUNC, O_RDWR), ANY},
+	{P(WPATH) | P(TMPPATH), SCMP_SYS(openat), MEQ(2, OPEN_BITS & ~O_TRUNC, O_WRONLY), ANY},
+	{P(WPATH) | P(TMPPATH), SCMP_SYS(openat), MEQ(2, OPEN_BITS & ~O_TRUNC, O_RDWR), ANY},
+	ALL(P(WPATH), SCMP_SYS(truncate)),
 	/* paths: creating and removing */
-	{P(CPATH) | P(TMPPATH), "open", MEQ(1, O_CREAT, O_CREAT), ANY},
-	{P(CPATH) | P(TMPPATH), "openat", MEQ(2, O_CREAT, O_CREAT), ANY},
-	{P(CPATH) | P(TMPPATH), "open", MEQ(1, __O_TMPFILE, __O_TMPFILE), ANY},
-	{P(CPATH) | P(TMPPATH), "openat", MEQ(2, __O_TMPFILE, __O_TMPFILE), ANY},
-	ALL(P(CPATH), "creat"), ALL(P(CPATH) | P(TMPPATH), "mkdir"),
-	ALL(P(CPATH) | P(TMPPATH), "mkdirat"), ALL(P(CPATH) | P(TMPPATH), "rmdir"),
-	ALL(P(CPATH) | P(TMPPATH), "unlink"), ALL(P(CPATH) | P(TMPPATH), "unlinkat"),
-	ALL(P(CPATH), "rename"), ALL(P(CPATH), "renameat"), ALL(P(CPATH), "renameat2"),
-	ALL(P(CPATH), "link"), ALL(P(CPATH), "linkat"), ALL(P(CPATH), "symlink"),
-	ALL(P(CPATH), "symlinkat"),
+	{P(CPATH) | P(TMPPATH), SCMP_SYS(open), MEQ(1, O_CREAT, O_CREAT), ANY},
+	{P(CPATH) | P(TMPPATH), SCMP_SYS(openat), MEQ(2, O_CREAT, O_CREAT), ANY},
+	{P(CPATH) | P(TMPPATH), SCMP_SYS(open), MEQ(1, __O_TMPFILE, __O_TMPFILE), ANY},
+	{P(CPATH) | P(TMPPATH), SCMP_SYS(openat), MEQ(2, __O_TMPFILE, __O_TMPFILE), ANY},
+	ALL(P(CPATH), SCMP_SYS(creat)), ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(mkdir)),
+	ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(mkdirat)), ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(rmdir)),
+	ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(unlink)), ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(unlinkat)),
+	ALL(P(CPATH), SCMP_SYS(rename)), ALL(P(CPATH), SCMP_SYS(renameat)), ALL(P(CPATH), SCMP_SYS(renameat2)),
+	ALL(P(CPATH), SCMP_SYS(link)), ALL(P(CPATH), SCMP_SYS(linkat)), ALL(P(CPATH), SCMP_SYS(symlink)),
+	ALL(P(CPATH), SCMP_SYS(symlinkat)),
 	/* FIFOs only: a device node is never made in a cell */
-	{P(DPATH), "mknod", MEQ(1, S_IFMT, S_IFIFO), ANY},
-	{P(DPATH), "mknodat", MEQ(2, S_IFMT, S_IFIFO), ANY},
+	{P(DPATH), SCMP_SYS(mknod), MEQ(1, S_IFMT, S_IFIFO), ANY},
+	{P(DPATH), SCMP_SYS(mknodat), MEQ(2, S_IFMT, S_IFIFO), ANY},
 	/* attributes: never the setuid or setgid bit */
-	{P(FATTR), "chmod", MEQ(1, SUID_BITS, 0), ANY}, {P(FATTR), "fchmod", MEQ(1, SUID_BITS, 0), ANY},
-	{P(FATTR), "fchmodat", MEQ(2, SUID_BITS, 0), ANY},
-	{P(FATTR), "fchmodat2", MEQ(2, SUID_BITS, 0), ANY},
-	ALL(P(FATTR), "utime"), ALL(P(FATTR), "utimes"), ALL(P(FATTR), "utimensat"),
-	ALL(P(FATTR), "futimesat"), ALL(P(FATTR), "setxattr"), ALL(P(FATTR), "lsetxattr"),
-	ALL(P(FATTR), "fsetxattr"), ALL(P(FATTR), "removexattr"), ALL(P(FATTR), "lremovexattr"),
-	ALL(P(FATTR), "fremovexattr"),
-	ALL(P(CHOWN), "chown"), ALL(P(CHOWN), "fchown"), ALL(P(CHOWN), "lchown"),
-	ALL(P(CHOWN), "fchownat"),
-	ALL(P(FLOCK), "flock"),
+	{P(FATTR), SCMP_SYS(chmod), MEQ(1, SUID_BITS, 0), ANY}, {P(FATTR), SCMP_SYS(fchmod), MEQ(1, SUID_BITS, 0), ANY},
+	{P(FATTR), SCMP_SYS(fchmodat), MEQ(2, SUID_BITS, 0), ANY},
+	ALL(P(FATTR), SCMP_SYS(utime)), ALL(P(FATTR), SCMP_SYS(utimes)), ALL(P(FATTR), SCMP_SYS(utimensat)),
+	ALL(P(FATTR), SCMP_SYS(futimesat)), ALL(P(FATTR), SCMP_SYS(setxattr)), ALL(P(FATTR), SCMP_SYS(lsetxattr)),
+	ALL(P(FATTR), SCMP_SYS(fsetxattr)), ALL(P(FATTR), SCMP_SYS(removexattr)), ALL(P(FATTR), SCMP_SYS(lremovexattr)),
+	ALL(P(FATTR), SCMP_SYS(fremovexattr)),
+	ALL(P(CHOWN), SCMP_SYS(chown)), ALL(P(CHOWN), SCMP_SYS(fchown)), ALL(P(CHOWN), SCMP_SYS(lchown)),
+	ALL(P(CHOWN), SCMP_SYS(fchownat)),
+	ALL(P(FLOCK), SCMP_SYS(flock)),
 	/* other processes */
-	ALL(P(PROC), "kill"), ALL(P(PROC), "rt_sigqueueinfo"), ALL(P(PROC), "rt_tgsigqueueinfo"),
-	ALL(P(PROC), "setpgid"), ALL(P(PROC), "setsid"), ALL(P(PROC), "setpriority"),
-	ALL(P(PROC), "sched_setaffinity"), ALL(P(PROC), "sched_setparam"),
-	ALL(P(PROC), "sched_setscheduler"), ALL(P(PROC), "pidfd_open"),
-	ALL(P(PROC), "pidfd_send_signal"),
-	ALL(P(EXEC), "execve"), ALL(P(EXEC), "execveat"),
-	ALL(P(ID), "setuid"), ALL(P(ID), "setgid"), ALL(P(ID), "setreuid"), ALL(P(ID), "setregid"),
-	ALL(P(ID), "setresuid"), ALL(P(ID), "setresgid"), ALL(P(ID), "setgroups"),
-	ALL(P(ID), "setfsuid"), ALL(P(ID), "setfsgid"), ALL(P(ID), "capset"),
-	ALL(P(SETTIME), "settimeofday"), ALL(P(SETTIME), "clock_settime"),
-	ALL(P(SETTIME), "adjtimex"), ALL(P(SETTIME), "clock_adjtime"),
+	ALL(P(PROC), SCMP_SYS(kill)), ALL(P(PROC), SCMP_SYS(rt_sigqueueinfo)), ALL(P(PROC), SCMP_SYS(rt_tgsigqueueinfo)),
+	ALL(P(PROC), SCMP_SYS(setpgid)), ALL(P(PROC), SCMP_SYS(setsid)), ALL(P(PROC), SCMP_SYS(setpriority)),
+	ALL(P(PROC), SCMP_SYS(sched_setaffinity)), ALL(P(PROC), SCMP_SYS(sched_setparam)),
+	ALL(P(PROC), SCMP_SYS(sched_setscheduler)), ALL(P(PROC), SCMP_SYS(pidfd_open)),
+	ALL(P(PROC), SCMP_SYS(pidfd_send_signal)),
+	ALL(P(EXEC), SCMP_SYS(execve)), ALL(P(EXEC), SCMP_SYS(execveat)),
+	ALL(P(ID), SCMP_SYS(setuid)), ALL(P(ID), SCMP_SYS(setgid)), ALL(P(ID), SCMP_SYS(setreuid)), ALL(P(ID), SCMP_SYS(setregid)),
+	ALL(P(ID), SCMP_SYS(setresuid)), ALL(P(ID), SCMP_SYS(setresgid)), ALL(P(ID), SCMP_SYS(setgroups)),
+	ALL(P(ID), SCMP_SYS(setfsuid)), ALL(P(ID), SCMP_SYS(setfsgid)), ALL(P(ID), SCMP_SYS(capset)),
+	ALL(P(SETTIME), SCMP_SYS(settimeofday)), ALL(P(SETTIME), SCMP_SYS(clock_settime)),
+	ALL(P(SETTIME), SCMP_SYS(adjtimex)), ALL(P(SETTIME), SCMP_SYS(clock_adjtime)),
 };
 
 /* Calls whose arguments a filter cannot see: ENOSYS sends libc to the
  * older call that the table checks (clone3 -> clone, openat2 -> openat). */
-static const char *const enosys[] = {"clone3", "openat2"};
+static const int enosys[] = {SCMP_SYS(clone3), SCMP_SYS(openat2)};
 
 static int add(scmp_filter_ctx ctx, uint32_t action, int nr, const struct row *r)
 {
@@ -248,21 +252,17 @@ static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &table[i];
-		int nr, whole = 0, done = 0;
+		int nr = r->nr, whole = 0, done = 0;
 
 		if (!(r->promises & promises))
 			continue;
-		nr = seccomp_syscall_resolve_name(r->name);
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not a call of this architecture */
-		/* Rows for one call sit together; skip those already added. */
+		/* All rows of a call are added when its first one is met. */
 		for (size_t k = 0; k < i && !done; k++)
-			done = strcmp(table[k].name, r->name) == 0 && (table[k].promises & promises);
+			done = table[k].nr == nr && (table[k].promises & promises);
 		if (done)
 			continue;
 		for (size_t k = i; k < n; k++)
-			if (strcmp(table[k].name, r->name) == 0 && (table[k].promises & promises) &&
-			    table[k].c1.arg == NONE)
+			if (table[k].nr == nr && (table[k].promises & promises) && table[k].c1.arg == NONE)
 				whole = 1;
 		if (whole) {
 			if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0)
@@ -270,15 +270,13 @@ static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
 			continue;
 		}
 		for (size_t k = i; k < n; k++)
-			if (strcmp(table[k].name, r->name) == 0 && (table[k].promises & promises) &&
+			if (table[k].nr == nr && (table[k].promises & promises) &&
 			    (rc = add(ctx, SCMP_ACT_ALLOW, nr, &table[k])) < 0)
 				return rc;
 	}
-	for (size_t i = 0; i < sizeof enosys / sizeof *enosys; i++) {
-		int nr = seccomp_syscall_resolve_name(enosys[i]);
-		if (nr != __NR_SCMP_ERROR && (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0)) < 0)
+	for (size_t i = 0; i < sizeof enosys / sizeof *enosys; i++)
+		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), enosys[i], 0)) < 0)
 			return rc;
-	}
 	if (notify_exec && !(promises & P(EXEC))) {
 		/* The supervisor lets the launcher's own execve through, once,
 		 * and refuses every later one. */
@@ -289,25 +287,40 @@ static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
 	return 0;
 }
 
-int nip_seccomp_apply(uint64_t promises, int flags, int *notify_fd, struct nip_error *err)
+/* The filter as libseccomp builds it; the caller releases it. */
+static scmp_filter_ctx make(uint64_t promises, int notify, int tsync, struct nip_error *err)
 {
-	int notify = (flags & NIP_SECCOMP_NOTIFY_EXEC) && !(promises & P(EXEC));
 	uint32_t deflt = promises & P(ABORT) ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(EPERM);
 	scmp_filter_ctx ctx = seccomp_init(deflt);
 	int rc;
 
-	if (!ctx)
-		return nip_err(err, NIP_E_NOMEM, "seccomp: out of memory");
+	if (!ctx) {
+		nip_err(err, NIP_E_NOMEM, "seccomp: out of memory");
+		return NULL;
+	}
 	/* Another ABI's entry (int 0x80, x32) would be read with the wrong
-	 * numbers: it kills. Threads are synchronised unless a listener is
-	 * asked for (the kernel refuses both at once before libseccomp API 6). */
+	 * numbers: it kills. */
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
 	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0 ||
-	    (!notify && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) ||
+	    (tsync && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) ||
 	    (rc = build(ctx, promises, notify)) < 0) {
 		seccomp_release(ctx);
-		return nip_err_sys(err, NIP_E_INTERNAL, -rc, "seccomp: building the filter");
+		nip_err_sys(err, NIP_E_INTERNAL, -rc, "seccomp: building the filter");
+		return NULL;
 	}
+	return ctx;
+}
+
+int nip_seccomp_apply(uint64_t promises, int flags, int *notify_fd, struct nip_error *err)
+{
+	int notify = (flags & NIP_SECCOMP_NOTIFY_EXEC) && !(promises & P(EXEC));
+	/* Threads are synchronised unless a listener is asked for (the
+	 * kernel refuses both at once before libseccomp API level 6). */
+	scmp_filter_ctx ctx = make(promises, notify, !notify, err);
+	int rc;
+
+	if (!ctx)
+		return -1;
 	if ((rc = seccomp_load(ctx)) < 0) {
 		seccomp_release(ctx);
 		return nip_err_sys(err, NIP_E_DENIED, -rc, "seccomp: loading the filter");
@@ -320,5 +333,40 @@ int nip_seccomp_apply(uint64_t promises, int flags, int *notify_fd, struct nip_e
 		}
 	}
 	seccomp_release(ctx);
+	return 0;
+}
+
+int cell_seccomp_export(uint64_t promises, int fd, struct nip_error *err)
+{
+	scmp_filter_ctx ctx = make(promises, 1, 0, err);
+	int rc;
+
+	if (!ctx)
+		return -1;
+	rc = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	return rc < 0 ? nip_err_sys(err, NIP_E_IO, -rc, "seccomp: passing the filter") : 0;
+}
+
+int cell_seccomp_load(int fd, int notify, int *listener, struct nip_error *err)
+{
+	/* BPF programs are at most 4096 instructions. */
+	static struct sock_filter insns[BPF_MAXINSNS];
+	struct sock_fprog prog = {0, insns};
+	size_t got = 0;
+	ssize_t n;
+	long rc;
+
+	while ((n = read(fd, (char *)insns + got, sizeof insns - got)) > 0 ||
+	       (n < 0 && errno == EINTR))
+		got += n > 0 ? (size_t)n : 0;
+	if (n < 0 || got == 0 || got % sizeof *insns)
+		return nip_err(err, NIP_E_INTERNAL, "seccomp: the filter did not arrive whole");
+	prog.len = (unsigned short)(got / sizeof *insns);
+	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+	if (rc < 0)
+		return nip_err_sys(err, NIP_E_DENIED, errno, "seccomp: loading the filter");
+	*listener = notify ? (int)rc : -1;
 	return 0;
 }

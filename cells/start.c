@@ -20,7 +20,8 @@ static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUS
 int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup_status,
 		   struct nip_error *err)
 {
-	int errp[2] = {-1, -1}, rep[2] = {-1, -1};
+	int errp[2] = {-1, -1}, rep[2] = {-1, -1}, bpf[2] = {-1, -1}, exported;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, oldpipe;
 	int net = s->net || (s->policy->promises & (NIP_PROMISE(INET) | NIP_PROMISE(DNS)));
 	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
 			      CLONE_NEWUTS | CLONE_NEWCGROUP | (net ? 0 : CLONE_NEWNET) | SIGCHLD;
@@ -33,7 +34,7 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	*setup_status = 125;
 	if (!s->argv || !s->argv[0])
 		return nip_err(err, NIP_E_USAGE, "no program to run");
-	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(bpf, O_CLOEXEC) < 0) {
 		nip_err_sys(err, NIP_E_IO, errno, "pipe");
 		goto fail;
 	}
@@ -50,11 +51,27 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	if (pid == 0) {
 		close(errp[0]);
 		close(rep[0]);
-		cell_pid1(s, errp[1], rep[1], uid, gid);
+		close(bpf[1]);
+		cell_pid1(s, errp[1], rep[1], bpf[0], uid, gid);
 	}
 	close(errp[1]);
 	close(rep[1]);
-	errp[1] = rep[1] = -1;
+	close(bpf[0]);
+	errp[1] = rep[1] = bpf[0] = -1;
+	/* Built here while PID 1 builds the root: the two run in parallel.
+	 * A cell that died early must not kill nip with SIGPIPE. */
+	sigaction(SIGPIPE, &ign, &oldpipe);
+	exported = cell_seccomp_export(s->policy->promises, bpf[1], err);
+	sigaction(SIGPIPE, &oldpipe, NULL);
+	close(bpf[1]);
+	bpf[1] = -1;
+	if (exported < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(errp[0]);
+		close(rep[0]);
+		return -1;
+	}
 	do
 		n = read(errp[0], &f, sizeof f);
 	while (n < 0 && errno == EINTR);
@@ -83,6 +100,8 @@ fail:
 			close(errp[i]);
 		if (rep[i] >= 0)
 			close(rep[i]);
+		if (bpf[i] >= 0)
+			close(bpf[i]);
 	}
 	return -1;
 }

@@ -26,7 +26,7 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_inspect,
 	cli_cmd_cid, cli_cmd_install, cli_cmd_remove, cli_cmd_rollback, cli_cmd_gc, cli_cmd_fsck,
 	cli_cmd_list, cli_cmd_generations, cli_cmd_diff, cli_cmd_files, cli_cmd_owner, cli_cmd_info,
-	cli_cmd_trust, cli_cmd_log;
+	cli_cmd_trust, cli_cmd_log, cli_cmd_cell, cli_cmd_policy, cli_cmd_run;
 
 struct nip_root;
 /* --root, --lock-timeout: writers lock (and create) the root. */
@@ -59,6 +59,13 @@ int cli_passphrase(const char *file, const char *what, char *out, size_t outsz,
 struct nip_seckey;
 int cli_load_seckey(const char *path, const char *passfile, struct nip_seckey *out,
 		    struct nip_error *err);
+
+/* A policy given as FILE (has a '/') or NAME (a shipped one); `path`
+ * receives where it was found. *text (if asked) is the file's text. */
+struct nip_policy;
+int cli_policy_read(const char *arg, struct nip_buf *out, char *path, size_t pathsz,
+		    struct nip_error *err);
+int cli_policy_load(const char *arg, struct nip_policy **out, char **text, struct nip_error *err);
 
 /* JSON string escaping for hand-built output. */
 void cli_json_str(FILE *f, const char *s);
