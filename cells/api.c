@@ -48,7 +48,7 @@ static int apply_pending(struct nip_error *err)
 		return nip_err_sys(err, NIP_E_DENIED, errno, "no_new_privs");
 	self.pending.nlayers = 1;
 	self.pending.promises = self.promises;
-	rc = nip_landlock_apply(&self.pending, 0, err);
+	rc = nip_landlock_apply(&self.pending, NULL, 0, err);
 	clear_pending();
 	if (rc == 0)
 		self.hidden = 1;

@@ -117,7 +117,8 @@ static int check_abi(const struct nip_policy *p, int abi, int best_effort, struc
 	return 0;
 }
 
-int nip_landlock_apply(const struct nip_policy *p, int best_effort, struct nip_error *err)
+int nip_landlock_apply(const struct nip_policy *p, const char *program, int best_effort,
+		       struct nip_error *err)
 {
 	int abi = nip_landlock_abi(), rc = 0;
 	size_t known = sizeof fs_by_abi / sizeof *fs_by_abi;
@@ -152,6 +153,11 @@ int nip_landlock_apply(const struct nip_policy *p, int best_effort, struct nip_e
 		for (size_t i = 0; i < p->nunveil && rc == 0; i++)
 			if (p->unveil[i].layer == layer)
 				rc = add_path(fd, &p->unveil[i], attr.handled_access_fs, err);
+		if (rc == 0 && program) {
+			/* The program itself always starts, wherever it lies. */
+			struct nip_unveil_rule self = {(char *)program, NIP_UNVEIL_R | NIP_UNVEIL_X, layer, 1};
+			rc = add_path(fd, &self, attr.handled_access_fs, err);
+		}
 		if (rc == 0 && syscall(SYS_landlock_restrict_self, fd, 0) < 0)
 			rc = nip_err_sys(err, NIP_E_DENIED, errno, "Landlock: restricting");
 		close(fd);

@@ -198,7 +198,7 @@ static void launch(const struct nip_cell_spec *s, int errfd, int sock, int bpffd
 		nip_err_sys(&err, NIP_E_DENIED, errno, "no_new_privs");
 		fail(errfd, 125, &err);
 	}
-	if (nip_landlock_apply(p, s->best_effort, &err) < 0 || drop_caps(&err) < 0 ||
+	if (nip_landlock_apply(p, prog, s->best_effort, &err) < 0 || drop_caps(&err) < 0 ||
 	    cell_seccomp_load(bpffd, !(p->promises & NIP_PROMISE(EXEC)), &listener, &err) < 0)
 		fail(errfd, 125, &err);
 	close(bpffd);

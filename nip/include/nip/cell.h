@@ -142,9 +142,11 @@ int nip_policy_add_implied(struct nip_policy *p, struct nip_error *err);
 /* Landlock's ABI version (0 when the kernel has none). */
 int nip_landlock_abi(void);
 /* Applies the unveil layers to the calling thread (no_new_privs must be
- * set). A right the policy needs that this kernel cannot restrict is
- * NIP_E_DENIED naming it, unless best_effort. */
-int nip_landlock_apply(const struct nip_policy *p, int best_effort, struct nip_error *err);
+ * set); `program` (or NULL) is readable and executable in every layer. A
+ * right the policy needs that this kernel cannot restrict is NIP_E_DENIED
+ * naming it, unless best_effort. */
+int nip_landlock_apply(const struct nip_policy *p, const char *program, int best_effort,
+		       struct nip_error *err);
 
 #define NIP_SECCOMP_NOTIFY_EXEC 1 /* execve goes to a supervisor (see nip_cell_start) */
 /* Loads the pledge filter for `promises`; with NIP_SECCOMP_NOTIFY_EXEC and
