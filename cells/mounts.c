@@ -80,20 +80,27 @@ static int mkdir_at(int dirfd, const char *name, mode_t mode, struct nip_error *
 
 int cell_open_sources(const struct nip_cell_spec *s, struct cell_sources *src, struct nip_error *err)
 {
-	src->host = s->deploy_fd < 0;
-	src->top = src->host ? open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) : s->deploy_fd;
+	int state;
+
+	src->host = !s->deploy;
+	src->top = open(src->host ? "/" : s->deploy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	src->state = -1;
 	src->bind = NULL;
 	if (src->top < 0)
-		return nip_err_sys(err, NIP_E_IO, errno, "/");
-	if (s->state_fd >= 0) {
+		return nip_err_sys(err, NIP_E_IO, errno, "%s", src->host ? "/" : s->deploy);
+	if (s->state) {
 		/* /var of the cell lives in state/var: it survives upgrades and
 		 * rollbacks, which only switch the deployment. */
-		if (mkdirat(s->state_fd, "var", 0755) < 0 && errno != EEXIST)
-			return nip_err_sys(err, NIP_E_IO, errno, "the cell's state/var");
-		src->state = openat(s->state_fd, "var", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if ((state = open(s->state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+			return nip_err_sys(err, NIP_E_IO, errno, "%s", s->state);
+		if (mkdirat(state, "var", 0755) < 0 && errno != EEXIST) {
+			close(state);
+			return nip_err_sys(err, NIP_E_IO, errno, "%s/var", s->state);
+		}
+		src->state = openat(state, "var", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(state);
 		if (src->state < 0)
-			return nip_err_sys(err, NIP_E_IO, errno, "the cell's state/var");
+			return nip_err_sys(err, NIP_E_IO, errno, "%s/var", s->state);
 	}
 	if (s->nbinds && !(src->bind = calloc(s->nbinds, sizeof *src->bind)))
 		return nip_err(err, NIP_E_NOMEM, "out of memory");
@@ -102,14 +109,14 @@ int cell_open_sources(const struct nip_cell_spec *s, struct cell_sources *src, s
 	for (size_t i = 0; i < s->nbinds; i++) {
 		src->bind[i] = open(s->binds[i].src, O_PATH | O_CLOEXEC);
 		if (src->bind[i] < 0)
-			return nip_err_sys(err, NIP_E_USAGE, errno, "--bind %s", s->binds[i].src);
+			return nip_err_sys(err, NIP_E_IO, errno, "--bind %s", s->binds[i].src);
 	}
 	return 0;
 }
 
 void cell_close_sources(const struct nip_cell_spec *s, struct cell_sources *src)
 {
-	if (src->host && src->top >= 0)
+	if (src->top >= 0)
 		close(src->top);
 	if (src->state >= 0)
 		close(src->state);

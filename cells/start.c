@@ -65,16 +65,18 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	sigaction(SIGPIPE, &oldpipe, NULL);
 	close(bpf[1]);
 	bpf[1] = -1;
-	if (exported < 0) {
+	/* Without its filter the launcher gives up: the pipe below always
+	 * ends. A cell that died first (the write failed) has the reason. */
+	do
+		n = read(errp[0], &f, sizeof f);
+	while (n < 0 && errno == EINTR);
+	if (exported < 0 && !(n == (ssize_t)sizeof f && f.err.code != NIP_E_INTERNAL)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(errp[0]);
 		close(rep[0]);
 		return -1;
 	}
-	do
-		n = read(errp[0], &f, sizeof f);
-	while (n < 0 && errno == EINTR);
 	close(errp[0]);
 	errp[0] = -1;
 	if (n == (ssize_t)sizeof f) {

@@ -166,15 +166,14 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	struct nip_cell_spec s = {0};
 	struct nip_cell c;
 	struct nip_error err;
-	char cellpath[300], subject[400], details[1200], promises[600];
-	int rootfd = -1, celldir = -1, status = 125, rc, logged;
+	char cellpath[300], subject[400], details[1200], promises[600], deploy[4200], state[4200];
+	int rootfd = -1, celldir = -1, status = -1, rc, logged;
 	unsigned denied = 0;
 	int sigsys = 0;
 
 	if ((rc = parse(o, argc, argv, &a)) < 0)
 		return -rc;
 	base_env(&a);
-	s.deploy_fd = s.state_fd = -1;
 	rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	snprintf(cellpath, sizeof cellpath, "cells/%s", o->cell);
 	if (!nip_cell_name_valid(o->cell)) {
@@ -190,12 +189,16 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	}
 	if (celldir >= 0) {
 		/* No generation yet: the cell runs on the host's code. */
-		s.deploy_fd = openat(celldir, "current", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (faccessat(celldir, "current", F_OK, 0) == 0) {
+			snprintf(deploy, sizeof deploy, "%s/%s/current", o->root, cellpath);
+			s.deploy = deploy;
+		}
 		if (mkdirat(celldir, "state", 0755) < 0 && errno != EEXIST) {
 			nip_err_sys(&err, NIP_E_IO, errno, "%s/%s/state", o->root, cellpath);
 			goto fail;
 		}
-		s.state_fd = openat(celldir, "state", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		snprintf(state, sizeof state, "%s/%s/state", o->root, cellpath);
+		s.state = state;
 	}
 	if (cell_policy(celldir, o->cell, &p, &err) < 0)
 		goto fail;
@@ -239,18 +242,12 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 fail:
 	rc = cli_fail(o, &err);
 	/* nip's own failures to start the program are 125/126/127 (env(1));
-	 * usage errors before any start keep their class. */
-	if (err.code != NIP_E_USAGE || status != 125)
+	 * errors before any start keep their class. */
+	if (status >= 0)
 		rc = status;
-	if (err.code == NIP_E_USAGE && status == 125)
-		rc = 2;
 out:
 	nip_policy_free(p);
 	nip_policy_free(narrow);
-	if (s.deploy_fd >= 0)
-		close(s.deploy_fd);
-	if (s.state_fd >= 0)
-		close(s.state_fd);
 	if (celldir >= 0)
 		close(celldir);
 	if (rootfd >= 0)

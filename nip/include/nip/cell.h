@@ -162,8 +162,10 @@ struct nip_cell_bind {
 
 struct nip_cell_spec {
 	const char *name;      /* the cell: its hostname, and messages */
-	int deploy_fd;         /* the deployment's root directory, or -1: the host's */
-	int state_fd;          /* the cell's writable state (mounted at /var), or -1 */
+	/* Paths, opened inside the cell's mount namespace (a bind needs a
+	 * mount of its own namespace, not one seen through the caller's). */
+	const char *deploy;    /* the deployment's root directory, or NULL: the host's */
+	const char *state;     /* the cell's writable state (its var/ is /var), or NULL */
 	const struct nip_policy *policy;
 	const struct nip_cell_bind *binds;
 	size_t nbinds;
