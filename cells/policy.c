@@ -234,14 +234,15 @@ fail:
 
 int nip_policy_narrow(struct nip_policy *p, const struct nip_policy *b, struct nip_error *err)
 {
+	/* The stricter refusal wins: kill if either says so. */
 	uint64_t abort_mode = (p->promises | b->promises) & NIP_PROMISE(ABORT);
+	uint64_t mode = abort_mode ? abort_mode : (p->promises | b->promises) & NIP_PROMISE(ERROR);
 	unsigned base = p->nlayers;
 
 	if (b->nlayers && p->nlayers + b->nlayers > NIP_UNVEIL_LAYERS_MAX)
 		return nip_err(err, NIP_E_LIMIT, "more than %u unveil layers", NIP_UNVEIL_LAYERS_MAX);
-	/* The stricter refusal wins: kill if either says so. */
-	p->promises = (p->promises & b->promises & ~MODE_BITS) | abort_mode;
-	p->execpromises = (p->execpromises & b->execpromises & ~MODE_BITS) | abort_mode;
+	p->promises = (p->promises & b->promises & ~MODE_BITS) | mode;
+	p->execpromises = (p->execpromises & b->execpromises & ~MODE_BITS) | mode;
 	p->has_execpromises |= b->has_execpromises;
 	for (size_t i = 0; i < b->nunveil; i++) {
 		const struct nip_unveil_rule *r = &b->unveil[i];
