@@ -31,9 +31,10 @@ int cell_build_root(const struct nip_cell_spec *s, const struct cell_sources *sr
 		    struct nip_error *err);
 
 /* seccomp.c: the pledge filter (execve notified) built by the outer nip
- * while PID 1 builds the root, passed as BPF through fd, loaded by the
- * launcher; the listener when notify. */
-int cell_seccomp_export(uint64_t promises, int fd, struct nip_error *err);
+ * while PID 1 builds the root (or read from the cache directory cache_fd,
+ * -1 for none), passed as BPF through fd, loaded by the launcher; the
+ * listener when notify. */
+int cell_seccomp_export(uint64_t promises, int fd, int cache_fd, struct nip_error *err);
 int cell_seccomp_load(int fd, int notify, int *listener, struct nip_error *err);
 
 /* pid1.c: the cell's init. Never returns. */

@@ -19,6 +19,7 @@
 #include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/seccomp.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -336,16 +337,125 @@ int nip_seccomp_apply(uint64_t promises, int flags, int *notify_fd, struct nip_e
 	return 0;
 }
 
-int cell_seccomp_export(uint64_t promises, int fd, struct nip_error *err)
-{
-	scmp_filter_ctx ctx = make(promises, 1, 0, err);
-	int rc;
+/* ---- the compiled-filter cache --------------------------------------- *
+ * libseccomp takes about a millisecond to build a filter, most of a cell's
+ * start. Filters depend only on the promise set and the table above, so a
+ * root keeps them compiled: ROOT/cache/cells/seccomp-PROMISES-TABLE.bpf.
+ * A file is written whole under a temporary name and renamed, unsynced (a
+ * cache); a checksum rejects one torn by a crash, and a changed table
+ * changes every name. Whoever can write the root can change what runs in
+ * it anyway, so the checksum guards against accidents, not attackers. */
 
-	if (!ctx)
+#define CACHE_MAGIC "NIPBPF1\n"
+#define CACHE_MAX (8 + BPF_MAXINSNS * sizeof(struct sock_filter) + 8)
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t table_hash(void)
+{
+	return fnv(0xcbf29ce484222325ULL, table, sizeof table);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The cached program, or 0 bytes when there is none (or it is damaged). */
+static size_t cache_read(int dirfd, const char *name, unsigned char *buf)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	size_t got = 0, len;
+	ssize_t n;
+	uint64_t sum;
+
+	if (fd < 0)
+		return 0;
+	while (got < CACHE_MAX && (n = read(fd, buf + got, CACHE_MAX - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got < 8 + sizeof(struct sock_filter) + 8 || memcmp(buf, CACHE_MAGIC, 8) != 0)
+		return 0;
+	len = got - 16;
+	memcpy(&sum, buf + got - 8, 8);
+	if (len % sizeof(struct sock_filter) || sum != fnv(0xcbf29ce484222325ULL, buf, got - 8))
+		return 0;
+	return len;
+}
+
+static void cache_write(int dirfd, const char *name, unsigned char *buf, size_t len)
+{
+	char tmp[128];
+	uint64_t sum;
+	int fd;
+
+	memcpy(buf, CACHE_MAGIC, 8);
+	sum = fnv(0xcbf29ce484222325ULL, buf, 8 + len);
+	memcpy(buf + 8 + len, &sum, 8);
+	snprintf(tmp, sizeof tmp, ".%s.%ld", name, (long)getpid());
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write_all(fd, buf, len + 16) < 0 || close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
+		unlinkat(dirfd, tmp, 0);
+}
+
+int cell_seccomp_export(uint64_t promises, int fd, int cache_fd, struct nip_error *err)
+{
+	static unsigned char buf[CACHE_MAX];
+	char name[96];
+	scmp_filter_ctx ctx;
+	size_t len = 0;
+	ssize_t n;
+	int mem = -1, rc = -1;
+
+	snprintf(name, sizeof name, "seccomp-%016llx-%016llx.bpf", (unsigned long long)promises,
+		 (unsigned long long)table_hash());
+	if (cache_fd >= 0 && (len = cache_read(cache_fd, name, buf)) > 0)
+		goto send;
+	if (!(ctx = make(promises, 1, 0, err)))
 		return -1;
-	rc = seccomp_export_bpf(ctx, fd);
+	mem = memfd_create("nip-bpf", MFD_CLOEXEC);
+	if (mem < 0 || seccomp_export_bpf(ctx, mem) < 0 || lseek(mem, 0, SEEK_SET) < 0) {
+		seccomp_release(ctx);
+		nip_err_sys(err, NIP_E_IO, errno, "seccomp: exporting the filter");
+		goto out;
+	}
 	seccomp_release(ctx);
-	return rc < 0 ? nip_err_sys(err, NIP_E_IO, -rc, "seccomp: passing the filter") : 0;
+	while (8 + len < CACHE_MAX - 8 && (n = read(mem, buf + 8 + len, CACHE_MAX - 16 - len)) > 0)
+		len += (size_t)n;
+	if (len == 0 || len % sizeof(struct sock_filter)) {
+		nip_err(err, NIP_E_INTERNAL, "seccomp: the exported filter is malformed");
+		goto out;
+	}
+	if (cache_fd >= 0)
+		cache_write(cache_fd, name, buf, len);
+send:
+	if (write_all(fd, buf + 8, len) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "seccomp: passing the filter");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (mem >= 0)
+		close(mem);
+	return rc;
 }
 
 int cell_seccomp_load(int fd, int notify, int *listener, struct nip_error *err)

@@ -61,10 +61,12 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	/* Built here while PID 1 builds the root: the two run in parallel.
 	 * A cell that died early must not kill nip with SIGPIPE. */
 	sigaction(SIGPIPE, &ign, &oldpipe);
-	exported = cell_seccomp_export(s->policy->promises, bpf[1], err);
+	exported = cell_seccomp_export(s->policy->promises, bpf[1], s->cache_fd, err);
 	sigaction(SIGPIPE, &oldpipe, NULL);
 	close(bpf[1]);
 	bpf[1] = -1;
+	if (exported == 0 && s->while_starting)
+		s->while_starting(s->while_arg);
 	/* Without its filter the launcher gives up: the pipe below always
 	 * ends. A cell that died first (the write failed) has the reason. */
 	do

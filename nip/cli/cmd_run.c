@@ -150,6 +150,56 @@ static int cell_policy(int celldir, const char *cell, struct nip_policy **out, s
 	return cli_policy_load("default", out, NULL, err);
 }
 
+/* mkdir -p of a cache directory; its fd or -1. */
+static int cache_dir(int dirfd, const char *path)
+{
+	char p[4096];
+
+	if ((size_t)snprintf(p, sizeof p, "%s", path) >= sizeof p)
+		return -1;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdirat(dirfd, p, 0755);
+		*s = '/';
+	}
+	mkdirat(dirfd, p, 0755);
+	return openat(dirfd, p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Where compiled filters are kept: the root's cache when this user may
+ * write it, else the user's own ($XDG_CACHE_HOME or ~/.cache). */
+static int filter_cache(int rootfd)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char path[4096];
+	int fd = -1;
+
+	if (rootfd >= 0 && faccessat(rootfd, "cache", W_OK, AT_EACCESS) == 0)
+		fd = cache_dir(rootfd, "cache/cells");
+	if (fd < 0 && xdg && xdg[0] == '/') {
+		snprintf(path, sizeof path, "%s/nip/cells", xdg);
+		fd = cache_dir(AT_FDCWD, path);
+	}
+	if (fd < 0 && home && home[0] == '/') {
+		snprintf(path, sizeof path, "%s/.cache/nip/cells", home);
+		fd = cache_dir(AT_FDCWD, path);
+	}
+	return fd;
+}
+
+struct log_prep {
+	const char *root;
+	struct nip_cell_logger *log;
+	struct nip_error err;
+};
+
+static void open_log(void *arg)
+{
+	struct log_prep *lp = arg;
+	if (nip_cell_log_open(lp->root, &lp->log, &lp->err) < 0)
+		lp->log = NULL;
+}
+
 static void summary(const struct nip_policy *p, char *out, size_t n)
 {
 	size_t len = 0;
@@ -168,8 +218,10 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	struct nip_error err;
 	char cellpath[300], subject[400], details[1200], promises[600], deploy[4200], state[4200];
 	int rootfd = -1, celldir = -1, status = -1, rc, logged;
+	int cache = -1;
 	unsigned denied = 0;
 	int sigsys = 0;
+	struct log_prep lp = {.root = o->root};
 
 	if ((rc = parse(o, argc, argv, &a)) < 0)
 		return -rc;
@@ -209,6 +261,11 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	}
 	if (nip_policy_add_implied(p, &err) < 0)
 		goto fail;
+	s.cache_fd = cache = filter_cache(rootfd);
+	if (rootfd >= 0) {
+		s.while_starting = open_log;
+		s.while_arg = &lp;
+	}
 	s.name = o->cell;
 	s.policy = p;
 	s.binds = a.binds;
@@ -226,16 +283,17 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	snprintf(subject, sizeof subject, "cell=%s", o->cell);
 	snprintf(details, sizeof details, "pid=%ld program=%.400s pledge=%s", (long)c.pid,
 		 argv[a.first], promises);
-	logged = rootfd >= 0 && nip_cell_log(o->root, "cell-start", subject, details, &err) == 0;
+	logged = lp.log && nip_cell_log_append(lp.log, "cell-start", subject, details, &lp.err) == 0;
 	if (rootfd >= 0 && !logged && o->verbose)
-		fprintf(stderr, "nip: note: cell start not logged: %s\n", err.msg);
+		fprintf(stderr, "nip: note: cell start not logged: %s\n", lp.err.msg);
 	if (nip_cell_wait(&c, &status, &denied, &sigsys, &err) < 0)
 		goto fail;
 	if (logged && (denied || sigsys)) {
 		snprintf(details, sizeof details, "program=%.400s denied_exec=%u killed_by_filter=%s",
 			 argv[a.first], denied, sigsys ? "yes" : "no");
-		if (nip_cell_log(o->root, "cell-violation", subject, details, &err) < 0 && o->verbose)
-			fprintf(stderr, "nip: note: violation not logged: %s\n", err.msg);
+		if (nip_cell_log_append(lp.log, "cell-violation", subject, details, &lp.err) < 0 &&
+		    o->verbose)
+			fprintf(stderr, "nip: note: violation not logged: %s\n", lp.err.msg);
 	}
 	rc = status;
 	goto out;
@@ -248,6 +306,9 @@ fail:
 out:
 	nip_policy_free(p);
 	nip_policy_free(narrow);
+	nip_cell_log_close(lp.log);
+	if (cache >= 0)
+		close(cache);
 	if (celldir >= 0)
 		close(celldir);
 	if (rootfd >= 0)

@@ -11,7 +11,7 @@ R=$T/root
 P=$top/policies
 export SOURCE_DATE_EPOCH=1700000000
 BB=$(command -v busybox)
-if [ -z "$BB" ] || ! file -L "$BB" 2>/dev/null | grep -q 'statically linked'; then
+if [ -z "$BB" ] || ldd "$BB" >/dev/null 2>&1; then
 	echo "# a static busybox is needed (apt-get install busybox-static)"
 	exit 77
 fi

@@ -172,6 +172,11 @@ struct nip_cell_spec {
 	int net;               /* share the host's network even without inet/dns */
 	int tty;               /* /dev/tty inside, and keep the terminal session */
 	int best_effort;       /* run even where the kernel cannot enforce all */
+	int cache_fd;          /* a directory for compiled filters, or -1 */
+	/* Called (if set) while PID 1 sets the cell up, to overlap the
+	 * caller's own preparations with it. */
+	void (*while_starting)(void *arg);
+	void *while_arg;
 	char *const *argv;
 	char *const *envp;
 };

@@ -80,11 +80,15 @@ int nip_txn_cell_create(struct nip_root *r, const char *cell, const char *policy
 /* Drops a cell, its generations and deployments; a cell whose state
  * holds files is refused unless purge. Never the system cell. */
 int nip_txn_cell_remove(struct nip_root *r, const char *cell, int purge, struct nip_error *err);
-/* Appends an event to ProvChain of the root at rootpath without taking
- * the root's lock and without waiting for fsync (nip_db_relaxed): `nip run`
- * logs cell starts and violations this way. Needs the node key. */
-int nip_cell_log(const char *rootpath, const char *event, const char *subject, const char *details,
-		 struct nip_error *err);
+/* ProvChain entries about cells (starts, violations) written without the
+ * root's lock and without waiting for fsync (nip_db_relaxed): `nip run`
+ * opens the logger while the cell is being set up and appends once the
+ * program runs. Needs the node key (the root owner's). */
+struct nip_cell_logger;
+int nip_cell_log_open(const char *rootpath, struct nip_cell_logger **out, struct nip_error *err);
+int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char *subject,
+			const char *details, struct nip_error *err);
+void nip_cell_log_close(struct nip_cell_logger *l);
 
 /* ProvChain against the node key and the anchor kept outside the database. */
 int nip_txn_log_verify(struct nip_root *r, int64_t *bad_seq, struct nip_error *err);

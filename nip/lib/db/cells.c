@@ -209,5 +209,8 @@ int nip_db_cell_remove(struct nip_db *db, const char *cell, struct nip_error *er
 
 int nip_db_relaxed(struct nip_db *db, struct nip_error *err)
 {
+	/* Closing the last connection would checkpoint the WAL into nip.db,
+	 * which syncs: leave that to the next writer. */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	return db_exec(db, "PRAGMA synchronous = NORMAL", "configuring", err);
 }

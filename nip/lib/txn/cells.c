@@ -172,36 +172,55 @@ out:
 	return rc;
 }
 
-int nip_cell_log(const char *rootpath, const char *event, const char *subject, const char *details,
-		 struct nip_error *err)
-{
+struct nip_cell_logger {
 	struct nip_seckey node;
-	struct nip_db *db = NULL;
-	int keys = -1, have_key = 0, rc = -1;
-	char path[4096];
+	struct nip_db *db;
+};
 
+void nip_cell_log_close(struct nip_cell_logger *l)
+{
+	if (!l)
+		return;
+	nip_seckey_wipe(&l->node);
+	nip_db_close(l->db);
+	free(l);
+}
+
+int nip_cell_log_open(const char *rootpath, struct nip_cell_logger **out, struct nip_error *err)
+{
+	struct nip_cell_logger *l = calloc(1, sizeof *l);
+	char path[4096];
+	int keys = -1, rc = -1;
+
+	if (!l)
+		return nip_err(err, NIP_E_NOMEM, "out of memory");
 	snprintf(path, sizeof path, "%s/keys", rootpath);
 	if ((keys = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		nip_err_sys(err, NIP_E_DENIED, errno, "%s", path);
 		goto out;
 	}
-	if (nip_seckey_load(keys, "node.key", NULL, &node, err) < 0)
+	if (nip_seckey_load(keys, "node.key", NULL, &l->node, err) < 0 ||
+	    nip_db_open(rootpath, 0, &l->db, err) < 0 || nip_db_relaxed(l->db, err) < 0)
 		goto out;
-	have_key = 1;
-	if (nip_db_open(rootpath, 0, &db, err) < 0 || nip_db_relaxed(db, err) < 0 ||
-	    nip_db_begin(db, err) < 0)
-		goto out;
-	if (nip_provchain_append(db, &node, event, subject, details, err) < 0 ||
-	    nip_db_commit(db, err) < 0) {
-		nip_db_rollback(db);
-		goto out;
-	}
+	*out = l;
+	l = NULL;
 	rc = 0;
 out:
-	if (have_key)
-		nip_seckey_wipe(&node);
-	nip_db_close(db);
+	nip_cell_log_close(l);
 	if (keys >= 0)
 		close(keys);
 	return rc;
+}
+
+int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char *subject,
+			const char *details, struct nip_error *err)
+{
+	if (nip_db_begin(l->db, err) < 0)
+		return -1;
+	if (nip_provchain_append(l->db, &l->node, event, subject, details, err) < 0 ||
+	    nip_db_commit(l->db, err) < 0) {
+		nip_db_rollback(l->db);
+		return -1;
+	}
+	return 0;
 }
