@@ -187,6 +187,31 @@ static int filter_cache(int rootfd)
 	return fd;
 }
 
+/* A package's own policy narrows the cell's. A root this user cannot
+ * read leaves the cell's policy alone, which bounds it anyway. */
+static int package_policy(const struct cli_opts *o, struct nip_policy *p, const char *prog,
+			  struct nip_error *err)
+{
+	struct nip_policy *pkg = NULL;
+	char *text = NULL, *name = NULL, what[200];
+	int rc;
+
+	if (nip_cell_package_policy(o->root, o->cell, prog, &text, &name, err) < 0) {
+		if (o->verbose)
+			fprintf(stderr, "nip: note: no package policy: %s\n", err->msg);
+		return 0;
+	}
+	if (!text)
+		return 0;
+	snprintf(what, sizeof what, "package %.100s's policy", name);
+	rc = nip_policy_parse(text, strlen(text), what, &pkg, err) < 0 ||
+	     nip_policy_narrow(p, pkg, err) < 0 ? -1 : 0;
+	nip_policy_free(pkg);
+	free(text);
+	free(name);
+	return rc;
+}
+
 struct log_prep {
 	const char *root;
 	struct nip_cell_logger *log;
@@ -253,6 +278,8 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 		s.state = state;
 	}
 	if (cell_policy(celldir, o->cell, &p, &err) < 0)
+		goto fail;
+	if (s.deploy && package_policy(o, p, argv[a.first], &err) < 0)
 		goto fail;
 	if (a.policy) {
 		/* --policy narrows the cell's policy; it never widens it. */

@@ -89,6 +89,17 @@ printf 'pledge stdio rpath wpath cpath proc exec\n' >"$T/noinet"
 "$NIP" --root "$R" run --cell web --policy "$T/noinet" -- wget -qO- "http://127.0.0.1:$port/" >"$T/.out" 2>&1
 rc=$?
 same "--policy narrows web's policy: without inet, wget fails" "$([ $rc -ne 0 ] && echo refused)" "refused"
+# A package carrying its own policy (no inet) in a cell whose policy has
+# inet: the package's narrows the cell's.
+printf 'pledge stdio rpath wpath cpath proc exec\n' >"$T/pkg.policy"
+"$NIP" pack --key me --name busybox --version 3 --policy "$T/pkg.policy" -o busybox-3.nip bb >/dev/null
+"$NIP" --root "$R" cell create pkg --policy "$P/net-client" >/dev/null
+check "install a package with its own policy" "$NIP" --root "$R" install --cell pkg busybox-3.nip
+"$NIP" --root "$R" run --cell pkg -- wget -qO- "http://127.0.0.1:$port/" >"$T/.out" 2>&1
+rc=$?
+same "the package's policy narrows the cell's: no inet, wget fails" "$([ $rc -ne 0 ] && echo refused)" refused
+same "...while what both allow works" "$("$NIP" --root "$R" run --cell pkg -- echo fine)" fine
+check "cell remove pkg" "$NIP" --root "$R" cell remove --purge pkg
 kill "$srv" 2>/dev/null
 wait "$srv" 2>/dev/null
 

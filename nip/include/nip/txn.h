@@ -80,6 +80,12 @@ int nip_txn_cell_create(struct nip_root *r, const char *cell, const char *policy
 /* Drops a cell, its generations and deployments; a cell whose state
  * holds files is refused unless purge. Never the system cell. */
 int nip_txn_cell_remove(struct nip_root *r, const char *cell, int purge, struct nip_error *err);
+/* The policy that the package owning `program` (as the cell finds it in
+ * its current deployment) carries in its manifest: *policy NULL when it
+ * has none or no package owns the program. The caller narrows the cell's
+ * policy by it: a package confines itself further, never less. */
+int nip_cell_package_policy(const char *rootpath, const char *cell, const char *program,
+			    char **policy, char **package, struct nip_error *err);
 /* ProvChain entries about cells (starts, violations) written without the
  * root's lock and without waiting for fsync (nip_db_relaxed): `nip run`
  * opens the logger while the cell is being set up and appends once the

@@ -224,3 +224,70 @@ int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char
 	}
 	return 0;
 }
+
+/* The program as the cell will find it: an absolute name as given, else
+ * the first PATH directory of the deployment that holds it. */
+static int program_path(int deploy, const char *prog, char *out, size_t outsz)
+{
+	static const char *const dirs[] = {"usr/local/bin", "usr/bin", "bin", "usr/local/sbin",
+					   "usr/sbin", "sbin"};
+	struct stat st;
+
+	if (strchr(prog, '/')) {
+		snprintf(out, outsz, "%s", prog[0] == '/' ? prog + 1 : prog);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+		if ((size_t)snprintf(out, outsz, "%s/%s", dirs[i], prog) < outsz &&
+		    fstatat(deploy, out, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return 0;
+	return -1;
+}
+
+int nip_cell_package_policy(const char *rootpath, const char *cell, const char *program,
+			    char **policy, char **package, struct nip_error *err)
+{
+	struct nip_generation g = {0};
+	struct nip_manifest *m = NULL;
+	struct nip_db *db = NULL;
+	char path[4096], dpath[4200], *name = NULL, *version = NULL;
+	int64_t cur;
+	int deploy, rc = -1;
+
+	*policy = *package = NULL;
+	snprintf(dpath, sizeof dpath, "%s/cells/%s/current", rootpath, cell);
+	if ((deploy = open(dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0; /* no deployment: no package */
+	if (program_path(deploy, program, path, sizeof path) < 0) {
+		close(deploy);
+		return 0;
+	}
+	close(deploy);
+	if (nip_db_open(rootpath, 0, &db, err) < 0 || nip_db_owner(db, cell, path, &name, &version, err) < 0)
+		goto out;
+	rc = 0;
+	if (!name || nip_db_current(db, cell, &cur, err) < 0 || !cur)
+		goto out;
+	rc = -1;
+	if (nip_db_generation_get(db, cell, cur, &g, err) < 0)
+		goto out;
+	for (size_t i = 0; i < g.npkgs; i++)
+		if (strcmp(g.pkgs[i].name, name) == 0 && nip_db_package_get(db, g.pkgs[i].cid, &m, err) < 0)
+			goto out;
+	if (m && m->policy) {
+		if (!(*policy = strdup(m->policy)) || !(*package = strdup(name))) {
+			free(*policy);
+			*policy = NULL;
+			nip_err(err, NIP_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	nip_manifest_free(m);
+	nip_generation_free(&g);
+	free(name);
+	free(version);
+	nip_db_close(db);
+	return rc;
+}
