@@ -3,7 +3,8 @@
 # if any is missing (as root, else through sudo).
 set -eu
 pkgs="gcc make libc6-dev pkg-config libsodium-dev libssl-dev libjansson-dev libzstd-dev
-libarchive13 libcurl4 libcurl4-openssl-dev libcunit1-dev libsqlite3-dev libsolv-dev minisign zstd python3 tar groff-base faketime"
+libarchive13 libcurl4 libcurl4-openssl-dev libcunit1-dev libsqlite3-dev libsolv-dev minisign zstd python3 tar groff-base faketime
+libseccomp-dev busybox-static bubblewrap"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

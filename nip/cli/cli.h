@@ -27,7 +27,8 @@ extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_i
 	cli_cmd_cid, cli_cmd_install, cli_cmd_remove, cli_cmd_rollback, cli_cmd_gc, cli_cmd_fsck,
 	cli_cmd_list, cli_cmd_generations, cli_cmd_diff, cli_cmd_files, cli_cmd_owner, cli_cmd_info,
 	cli_cmd_trust, cli_cmd_log, cli_cmd_track, cli_cmd_publish, cli_cmd_refresh, cli_cmd_upgrade,
-	cli_cmd_pin, cli_cmd_unpin, cli_cmd_fetch, cli_cmd_search;
+	cli_cmd_pin, cli_cmd_unpin, cli_cmd_fetch, cli_cmd_search, cli_cmd_cell, cli_cmd_policy,
+	cli_cmd_run;
 
 struct nip_root;
 /* --root, --lock-timeout: writers lock (and create) the root. */
@@ -70,6 +71,12 @@ int cli_txn_fail(const struct cli_opts *o, const struct nip_error *err, struct n
 /* install NAME... and upgrade [NAME...], from the root's tracks. */
 int cli_install_names(const struct cli_opts *o, char *const *specs, size_t n, int dry, int offline,
 		      int upgrade);
+/* A policy given as FILE (has a '/') or NAME (a shipped one); `path`
+ * receives where it was found. *text (if asked) is the file's text. */
+struct nip_policy;
+int cli_policy_read(const char *arg, struct nip_buf *out, char *path, size_t pathsz,
+		    struct nip_error *err);
+int cli_policy_load(const char *arg, struct nip_policy **out, char **text, struct nip_error *err);
 
 /* JSON string escaping for hand-built output. */
 void cli_json_str(FILE *f, const char *s);

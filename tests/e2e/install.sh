@@ -38,7 +38,21 @@ if command -v cc >/dev/null; then
 	same "and computes the CID of the empty string" \
 		"$(LD_LIBRARY_PATH=$P/lib "$T/cid")" "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 fi
-for p in nip.8 nip-pack.8 nip-package.5; do
+check "libnipcell.so installed" test -f "$P/lib/libnipcell.so.0"
+check "header nip/cell.h installed" test -f "$P/include/nip/cell.h"
+check "a shipped policy installed" test -f "$P/share/nip/policies/net-client"
+check "the installed nip finds its shipped policies by name" "$P/bin/nip" policy check net-client
+if command -v cc >/dev/null; then
+	san=""
+	[ "${SAN:-}" = 1 ] && san="-fsanitize=address,undefined"
+	# shellcheck disable=SC2086
+	check "a program confining itself links libnipcell alone" \
+		cc $san -I"$P/include" -o "$T/confine" "$top/cells/example/confine.c" -L"$P/lib" -lnipcell -lseccomp
+	mkdir -p "$T/cdir" && echo x >"$T/cdir/file"
+	same "...and is confined" "$(LD_LIBRARY_PATH=$P/lib "$T/confine" "$T/cdir" /etc/passwd | grep outside)" \
+		"outside: Permission denied"
+fi
+for p in nip.8 nip-pack.8 nip-package.5 nip-run.8 nip-policy.5 nip_pledge.3; do
 	check "man page $p installed" sh -c "ls '$P'/share/man/man*/$p"
 done
 done_testing

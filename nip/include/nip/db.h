@@ -82,6 +82,25 @@ struct nip_generation {
 void nip_generation_free(struct nip_generation *g); /* frees members, not g */
 
 int nip_db_cell_ensure(struct nip_db *db, const char *cell, struct nip_error *err);
+/* A new cell with its policy text (NULL: the `default` policy); an
+ * existing name is NIP_E_USAGE. */
+int nip_db_cell_create(struct nip_db *db, const char *cell, const char *policy,
+		       struct nip_error *err);
+struct nip_cell_info {
+	char *name;
+	char *policy; /* "" when the cell runs the default policy */
+	int64_t current, generations;
+};
+int nip_db_cell_list(struct nip_db *db, struct nip_cell_info **out, size_t *n,
+		     struct nip_error *err);
+void nip_cell_info_free(struct nip_cell_info *c, size_t n);
+/* Drops the cell, its generations and their package lists. */
+int nip_db_cell_remove(struct nip_db *db, const char *cell, struct nip_error *err);
+/* synchronous=NORMAL for this connection: in WAL a COMMIT then survives a
+ * crash of nip but may be lost with the last moments before a power cut.
+ * For records that must not slow down what they record (a cell start);
+ * state changes keep synchronous=FULL on their own connections. */
+int nip_db_relaxed(struct nip_db *db, struct nip_error *err);
 /* 0 with *number 0 when the cell has no generation yet. */
 int nip_db_current(struct nip_db *db, const char *cell, int64_t *number, struct nip_error *err);
 /* Adds generation g->number (must be one past the highest ever used in the

@@ -28,6 +28,11 @@
 #define NIP_RATIO_GRACE (16ull << 20)
 /* A policy or summary string inside a manifest. */
 #define NIP_POLICY_MAX (64u << 10)
+/* A policy line, and unveil rules per policy: real policies name a dozen
+ * paths; Landlock itself caps a domain's stacked layers at 16. */
+#define NIP_POLICY_LINE_MAX 4096u
+#define NIP_UNVEIL_MAX 512u
+#define NIP_UNVEIL_LAYERS_MAX 8u
 #define NIP_STRING_MAX 4096u
 /* Relations per kind, and the length of one relation string. */
 #define NIP_RELATIONS_MAX 4096u

@@ -125,6 +125,32 @@ int nip_txn_trust_remove(struct nip_root *r, const char *name_or_id, struct nip_
  * others: their packages must be installed again), and logs it. */
 int nip_txn_fsck(struct nip_root *r, int repair, nip_fsck_bad_fn *bad, void *ctx,
 		 struct nip_fsck_stats *stats, struct nip_error *err);
+/* Cells. A name is a-z, 0-9, '-', '_', '.' (at most 64, not leading '.'
+ * or '-'): it names a directory. */
+int nip_cell_name_valid(const char *name);
+/* A new cell whose policy is `policy` (text, already checked by the
+ * caller; NULL: `default`). */
+int nip_txn_cell_create(struct nip_root *r, const char *cell, const char *policy,
+			struct nip_error *err);
+/* Drops a cell, its generations and deployments; a cell whose state
+ * holds files is refused unless purge. Never the system cell. */
+int nip_txn_cell_remove(struct nip_root *r, const char *cell, int purge, struct nip_error *err);
+/* The policy that the package owning `program` (as the cell finds it in
+ * its current deployment) carries in its manifest: *policy NULL when it
+ * has none or no package owns the program. The caller narrows the cell's
+ * policy by it: a package confines itself further, never less. */
+int nip_cell_package_policy(const char *rootpath, const char *cell, const char *program,
+			    char **policy, char **package, struct nip_error *err);
+/* ProvChain entries about cells (starts, violations) written without the
+ * root's lock and without waiting for fsync (nip_db_relaxed): `nip run`
+ * opens the logger while the cell is being set up and appends once the
+ * program runs. Needs the node key (the root owner's). */
+struct nip_cell_logger;
+int nip_cell_log_open(const char *rootpath, struct nip_cell_logger **out, struct nip_error *err);
+int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char *subject,
+			const char *details, struct nip_error *err);
+void nip_cell_log_close(struct nip_cell_logger *l);
+
 /* ProvChain against the node key and the anchor kept outside the database. */
 int nip_txn_log_verify(struct nip_root *r, int64_t *bad_seq, struct nip_error *err);
 

@@ -30,7 +30,7 @@ void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz)
 	snprintf(out, outsz, "%s-%lld", cell, (long long)gen);
 }
 
-static int cell_dir(struct nip_root *r, const char *cell, struct nip_error *err)
+int txn_cell_dir(struct nip_root *r, const char *cell, struct nip_error *err)
 {
 	int cells, fd;
 
@@ -79,7 +79,7 @@ int txn_each_cell(struct nip_root *r, int (*fn)(void *ctx, const char *cell, str
 int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err)
 {
 	char name[128], target[192];
-	int fd = cell_dir(r, cell, err), rc;
+	int fd = txn_cell_dir(r, cell, err), rc;
 
 	if (fd < 0)
 		return -1;

@@ -53,6 +53,11 @@ int txn_logged_commit(struct nip_root *r, const char *event, const char *subject
 int txn_each_cell(struct nip_root *r, int (*fn)(void *ctx, const char *cell, struct nip_error *err),
 		  void *ctx, struct nip_error *err);
 int txn_reconcile(struct nip_root *r, struct nip_error *err);
+/* ROOT/cells/CELL (made with its state/ if missing), as a dirfd. */
+int txn_cell_dir(struct nip_root *r, const char *cell, struct nip_error *err);
+/* Appends to ProvChain, commits the open transaction, saves the anchor. */
+int txn_logged_commit(struct nip_root *r, const char *event, const char *subject,
+		      const char *details, struct nip_error *err);
 /* config "previous.CELL": what a bare rollback goes back to. */
 int txn_set_previous(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err);
 int txn_previous(struct nip_root *r, const char *cell, int64_t *gen, struct nip_error *err);
