@@ -26,7 +26,7 @@ struct cli_cmd {
 extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_inspect,
 	cli_cmd_cid, cli_cmd_install, cli_cmd_remove, cli_cmd_rollback, cli_cmd_gc, cli_cmd_fsck,
 	cli_cmd_list, cli_cmd_generations, cli_cmd_diff, cli_cmd_files, cli_cmd_owner, cli_cmd_info,
-	cli_cmd_trust, cli_cmd_log;
+	cli_cmd_trust, cli_cmd_log, cli_cmd_graft;
 
 struct nip_root;
 /* --root, --lock-timeout: writers lock (and create) the root. */

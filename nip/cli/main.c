@@ -13,7 +13,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_key,	  &cli_cmd_pack,	&cli_cmd_verify, &cli_cmd_inspect, &cli_cmd_cid,
 	&cli_cmd_trust,	  &cli_cmd_install,	&cli_cmd_remove, &cli_cmd_list,	   &cli_cmd_info,
 	&cli_cmd_files,	  &cli_cmd_owner,	&cli_cmd_generations, &cli_cmd_diff, &cli_cmd_rollback,
-	&cli_cmd_gc,	  &cli_cmd_fsck,	&cli_cmd_log,
+	&cli_cmd_gc,	  &cli_cmd_fsck,	&cli_cmd_log,	 &cli_cmd_graft,
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 
