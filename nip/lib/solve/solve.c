@@ -113,7 +113,7 @@ int nip_solver_add(struct nip_solver *s, const struct nip_manifest *m, int insta
 	void **h;
 
 	if (strcmp(arch, "noarch") == 0 || strcmp(arch, "all") == 0 || strcmp(arch, "any") == 0)
-		arch = "noarch";
+		arch = "all"; /* libsolv's arch-independent id under DISTTYPE_DEB */
 	sv->name = pool_str2id(s->pool, m->name, 1);
 	sv->evr = pool_str2id(s->pool, m->version, 1);
 	sv->arch = pool_str2id(s->pool, arch, 1);
