@@ -3,6 +3,7 @@
  * SHA-256; a Packages stanza lists the .deb's SHA-256. Given apt's lists
  * directory, this finds the stanza of this very file and checks the two
  * hashes below InRelease, and says which links held. */
+#include <archive.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,6 +34,33 @@ static int release_lists(const char *inrelease, const char *packages_rel, const 
 	return 0;
 }
 
+/* A Packages file as apt keeps it: plain or compressed (lz4 by default on
+ * Debian 12); libarchive's raw format undoes any of them. */
+static int read_list(const struct gpkg *g, int dfd, const char *name, struct nip_buf *out)
+{
+	struct lar r;
+	struct archive_entry *e;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (lar_open(&r, g->la, fd, NULL, 'r', NULL, name, NULL) == 0 && lar_next(&r, &e, NULL) > 0 &&
+	    lar_slurp(&r, LIST_MAX, out, NULL) == 0)
+		rc = 0;
+	lar_close(&r);
+	close(fd);
+	return rc;
+}
+
+/* Length of NAME without "_Packages[.EXT]", or 0 if it is no Packages file. */
+static size_t packages_stem(const char *name)
+{
+	const char *p = strstr(name, "_Packages");
+	if (!p || (p[9] && p[9] != '.') || (p[9] == '.' && strchr(p + 10, '.')))
+		return 0;
+	return (size_t)(p - name);
+}
+
 int aptsig_status(struct gpkg *g, const char *lists, const char *sha256hex, char **out, struct nip_error *err)
 {
 	int dfd = open(lists, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -48,15 +76,13 @@ int aptsig_status(struct gpkg *g, const char *lists, const char *sha256hex, char
 		return nip_err(err, NIP_E_USAGE, "--apt-lists %s: not a directory", lists);
 	}
 	while (!line[0] && (de = readdir(d))) {
-		size_t n = strlen(de->d_name);
+		size_t n = packages_stem(de->d_name);
 		struct nip_buf pk, rel;
 		const char *dists;
 		char relname[512], packages_rel[512], hex[NIP_SHA256_HEX];
 		uint8_t sum[NIP_SHA256_LEN];
 
-		if (n < 9 || strcmp(de->d_name + n - 9, "_Packages") != 0)
-			continue;
-		if (nip_read_file(dfd, de->d_name, LIST_MAX, 1, &pk, NULL) < 0)
+		if (!n || read_list(g, dfd, de->d_name, &pk) < 0)
 			continue;
 		if (!memmem(pk.data, pk.len, needle, strlen(needle))) {
 			nip_buf_free(&pk);
@@ -71,7 +97,7 @@ int aptsig_status(struct gpkg *g, const char *lists, const char *sha256hex, char
 			const char *suite = dists + 7, *us = strchr(suite, '_');
 			if (us) {
 				snprintf(relname, sizeof relname, "%.*s_InRelease", (int)(us - de->d_name), de->d_name);
-				snprintf(packages_rel, sizeof packages_rel, "%.*s", (int)(n - 9 - (size_t)(us + 1 - de->d_name)),
+				snprintf(packages_rel, sizeof packages_rel, "%.*s", (int)(n - (size_t)(us + 1 - de->d_name)),
 					 us + 1);
 				for (char *c = packages_rel; *c; c++)
 					if (*c == '_')
@@ -97,7 +123,6 @@ int aptsig_status(struct gpkg *g, const char *lists, const char *sha256hex, char
 	closedir(d);
 	if (!line[0])
 		snprintf(line, sizeof line, "none: no Packages file in %s lists this file's SHA-256", lists);
-	(void)g;
 	if (!(*out = strdup(line)))
 		return nip_err(err, NIP_E_NOMEM, "out of memory");
 	return 0;

@@ -68,7 +68,7 @@ static int read_control(struct gpkg *g, struct lar *ar, struct kvlist *ctl, stru
 	struct archive_entry *e;
 	int rc = -1, more, have = 0;
 
-	if (lar_open(&r, g->la, -1, ar, 't', "control.tar", err) < 0)
+	if (lar_open(&r, g->la, -1, ar, 't', NULL, "control.tar", err) < 0)
 		goto out;
 	while ((more = lar_next(&r, &e, err)) > 0) {
 		const char *name = g->la->entry_pathname(e);
@@ -145,7 +145,7 @@ static int read_data(struct gpkg *g, struct lar *ar, struct nip_error *err)
 	struct archive_entry *e;
 	int rc = -1, more;
 
-	if (lar_open(&r, g->la, -1, ar, 't', "data.tar", err) < 0)
+	if (lar_open(&r, g->la, -1, ar, 't', NULL, "data.tar", err) < 0)
 		goto out;
 	while ((more = lar_next(&r, &e, err)) > 0)
 		if (stage_entry(g, &r, e, err) < 0)
@@ -216,9 +216,8 @@ int graft_deb(struct gpkg *g, int fd, struct nip_sha256 *h, struct nip_error *er
 	struct kvlist ctl = {0};
 	int rc = -1, more, step = 0;
 
-	if (lar_open(&ar, g->la, fd, NULL, 'a', "ar archive", err) < 0)
+	if (lar_open(&ar, g->la, fd, NULL, 'a', h, "ar archive", err) < 0)
 		goto out;
-	ar.h = h;
 	while ((more = lar_next(&ar, &e, err)) > 0) {
 		const char *name = g->la->entry_pathname(e);
 		if (!name)

@@ -20,6 +20,8 @@ struct la {
 	int (*support_filter_zstd)(struct archive *);
 	int (*support_format_ar)(struct archive *);
 	int (*support_format_tar)(struct archive *);
+	int (*support_format_raw)(struct archive *);
+	int (*support_filter_lz4)(struct archive *);
 	int (*open)(struct archive *, void *, int (*)(struct archive *, void *),
 		    ssize_t (*)(struct archive *, void *, const void **), int (*)(struct archive *, void *));
 	int (*next_header)(struct archive *, struct archive_entry **);
@@ -55,9 +57,11 @@ struct lar {
 	struct nip_sha256 *h;    /* if set, hashes what is read from fd */
 };
 
-/* formats: 'a' ar, 't' tar (gzip, xz, zstd or none). */
+/* formats: 'a' ar, 't' tar (gzip, xz, zstd or none), 'r' one raw
+ * stream (gzip, xz, zstd, lz4 or none). h, if set, hashes what is read
+ * from fd, from the first byte. */
 int lar_open(struct lar *r, const struct la *la, int fd, struct lar *outer, char format,
-	     const char *what, struct nip_error *err);
+	     struct nip_sha256 *h, const char *what, struct nip_error *err);
 /* 1 with *e set, 0 at the end, -1 on error (NIP_E_FORMAT naming r->what). */
 int lar_next(struct lar *r, struct archive_entry **e, struct nip_error *err);
 /* Bytes of the current member; 0 at its end. */

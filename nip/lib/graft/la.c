@@ -24,6 +24,8 @@ int la_load(struct la *la, struct nip_error *err)
 		S(support_filter_zstd, archive_read_support_filter_zstd),
 		S(support_format_ar, archive_read_support_format_ar),
 		S(support_format_tar, archive_read_support_format_tar),
+		S(support_format_raw, archive_read_support_format_raw),
+		S(support_filter_lz4, archive_read_support_filter_lz4),
 		S(open, archive_read_open),
 		S(next_header, archive_read_next_header),
 		S(read_data, archive_read_data),
@@ -66,9 +68,10 @@ static ssize_t feed(struct archive *a, void *ctx, const void **buf)
 }
 
 int lar_open(struct lar *r, const struct la *la, int fd, struct lar *outer, char format,
-	     const char *what, struct nip_error *err)
+	     struct nip_sha256 *h, const char *what, struct nip_error *err)
 {
 	memset(r, 0, sizeof *r);
+	r->h = h;
 	r->la = la;
 	r->fd = fd;
 	r->outer = outer;
@@ -78,7 +81,11 @@ int lar_open(struct lar *r, const struct la *la, int fd, struct lar *outer, char
 	if (format == 'a')
 		la->support_format_ar(r->a);
 	else {
-		la->support_format_tar(r->a);
+		if (format == 'r') {
+			la->support_format_raw(r->a);
+			la->support_filter_lz4(r->a);
+		} else
+			la->support_format_tar(r->a);
 		la->support_filter_gzip(r->a);
 		la->support_filter_xz(r->a);
 		la->support_filter_zstd(r->a);

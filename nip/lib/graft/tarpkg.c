@@ -90,9 +90,8 @@ static int graft_tar(struct gpkg *g, int fd, struct nip_sha256 *h, struct nip_er
 	struct kvlist kv = {0};
 	char *signer = NULL;
 
-	if (lar_open(&r, g->la, fd, NULL, 't', apk ? "apk" : "pacman package", err) < 0)
+	if (lar_open(&r, g->la, fd, NULL, 't', h, apk ? "apk" : "pacman package", err) < 0)
 		goto out;
-	r.h = h;
 	while ((more = lar_next(&r, &e, err)) > 0) {
 		const char *name = g->la->entry_pathname(e);
 		struct nip_buf b;
