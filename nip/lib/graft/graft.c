@@ -220,6 +220,24 @@ static int finish_hash(int fd, struct nip_sha256 *h, char hex[NIP_SHA256_HEX], s
 	return 0;
 }
 
+/* pacman signs packages with a detached OpenPGP signature beside them. */
+static int pacman_sig(int dirfd, const char *path, char **out, struct nip_error *err)
+{
+	char sig[NIP_PATH_MAX + 8], line[NIP_PATH_MAX + 128];
+	struct stat st;
+	const char *base = strrchr(path, '/');
+
+	snprintf(sig, sizeof sig, "%s.sig", path);
+	if (fstatat(dirfd, sig, &st, 0) == 0 && S_ISREG(st.st_mode))
+		snprintf(line, sizeof line, "pacman: detached OpenPGP signature %s.sig beside it (not verified by nip)",
+			 base ? base + 1 : path);
+	else
+		snprintf(line, sizeof line, "none: no detached .sig beside the package");
+	if (!(*out = strdup(line)))
+		return nip_err(err, NIP_E_NOMEM, "out of memory");
+	return 0;
+}
+
 int nip_graft_file(int dirfd, const char *path, const struct nip_graft_opts *opts, int outdirfd,
 		   const char *outname, char **written, uint8_t cid[NIP_SHA256_LEN], struct nip_error *err)
 {
@@ -274,6 +292,8 @@ int nip_graft_file(int dirfd, const char *path, const struct nip_graft_opts *opt
 				nip_err(err, NIP_E_NOMEM, "out of memory");
 			goto out;
 		}
+		if (g.format == NIP_GRAFT_PACMAN && pacman_sig(dirfd, path, &gi->signature, err) < 0)
+			goto out;
 		if (g.format == NIP_GRAFT_DEB && !gi->signature &&
 		    (opts->apt_lists ? aptsig_status(&g, opts->apt_lists, hex, &gi->signature, err) < 0
 				     : !(gi->signature = strdup("none: a .deb carries no signature of its own, and no apt lists were given")))) {

@@ -67,6 +67,18 @@ static ssize_t feed(struct archive *a, void *ctx, const void **buf)
 	return n < 0 ? -1 : n;
 }
 
+/* libarchive's message for r, or for the archive r reads from (a nested
+ * reader's failure is often its source's truncation). */
+static const char *why(const struct lar *r)
+{
+	for (; r; r = r->outer) {
+		const char *s = r->la->error_string(r->a);
+		if (s)
+			return s;
+	}
+	return "truncated or corrupt";
+}
+
 int lar_open(struct lar *r, const struct la *la, int fd, struct lar *outer, char format,
 	     struct nip_sha256 *h, const char *what, struct nip_error *err)
 {
@@ -91,7 +103,7 @@ int lar_open(struct lar *r, const struct la *la, int fd, struct lar *outer, char
 		la->support_filter_zstd(r->a);
 	}
 	if (la->open(r->a, r, NULL, feed, NULL) != ARCHIVE_OK)
-		return nip_err(err, NIP_E_FORMAT, "%s: %s", what, la->error_string(r->a));
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", what, why(r));
 	return 0;
 }
 
@@ -117,10 +129,8 @@ int lar_next(struct lar *r, struct archive_entry **e, struct nip_error *err)
 	int rc = r->la->next_header(r->a, e);
 	if (rc == ARCHIVE_EOF)
 		return 0;
-	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-		const char *why = r->la->error_string(r->a);
-		return nip_err(err, NIP_E_FORMAT, "%s: %s", r->what, why ? why : "unreadable");
-	}
+	if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", r->what, why(r));
 	r->out += 512; /* a header's worth, so empty members count too */
 	if (ratio_ok(r, err) < 0)
 		return -1;
@@ -130,10 +140,8 @@ int lar_next(struct lar *r, struct archive_entry **e, struct nip_error *err)
 ssize_t lar_read(struct lar *r, void *p, size_t n, struct nip_error *err)
 {
 	ssize_t got = r->la->read_data(r->a, p, n);
-	if (got < 0) {
-		const char *why = r->la->error_string(r->a);
-		return nip_err(err, NIP_E_FORMAT, "%s: %s", r->what, why ? why : "unreadable");
-	}
+	if (got < 0)
+		return nip_err(err, NIP_E_FORMAT, "%s: %s", r->what, why(r));
 	r->out += (uint64_t)got;
 	if (ratio_ok(r, err) < 0)
 		return -1;

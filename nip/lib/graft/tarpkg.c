@@ -120,7 +120,13 @@ static int graft_tar(struct gpkg *g, int fd, struct nip_sha256 *h, struct nip_er
 				nip_err(err, NIP_E_FORMAT, "%.64s: a signature must come first, and once", name);
 				goto out;
 			}
-			if (!(signer = strdup(name + 6))) {
+			/* .SIGN.RSA.KEYNAME or .SIGN.RSA256.KEYNAME: the key's file name */
+			const char *key = name + 6;
+			if (strncmp(key, "RSA.", 4) == 0)
+				key += 4;
+			else if (strncmp(key, "RSA256.", 7) == 0)
+				key += 7;
+			if (!(signer = strdup(key))) {
 				nip_err(err, NIP_E_NOMEM, "out of memory");
 				goto out;
 			}

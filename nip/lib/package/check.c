@@ -334,6 +334,8 @@ static int check_graft(const struct nip_manifest *m, struct nip_error *err)
 	uint8_t tmp[NIP_SHA256_LEN];
 	size_t i, k;
 
+	if (!g->format || !g->sha256 || !g->identity || !g->signature || !g->tool)
+		return nip_err(err, NIP_E_FORMAT, "manifest: graft: format, sha256, identity, signature and tool are required");
 	for (k = 0; k < 3 && strcmp(g->format, formats[k]) != 0; k++)
 		;
 	if (k == 3)
