@@ -3,7 +3,8 @@
 # if any is missing (as root, else through sudo).
 set -eu
 pkgs="gcc make libc6-dev pkg-config libsodium-dev libssl-dev libjansson-dev libzstd-dev
-libarchive13 libcunit1-dev libsqlite3-dev libsolv-dev minisign zstd python3 tar groff-base"
+libarchive13 libcunit1-dev libsqlite3-dev libsolv-dev minisign zstd python3 tar groff-base
+libarchive-dev pacman-package-manager makepkg fakeroot libarchive-tools xz-utils"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
