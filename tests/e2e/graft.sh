@@ -74,4 +74,19 @@ if [ "$(id -u)" = 0 ]; then
 else
 	echo "# not root: chroot skipped"
 fi
+# The ldconfig trigger: the cell's ld.so.cache, made at deploy time.
+if [ "$(id -u)" = 0 ]; then
+	cache=r2/cells/system/state/etc/ld.so.cache
+	if [ -f "$cache" ] && ldconfig -C "$cache" -p | grep -q 'libexpat.so.1 .*=> /.*lib/x86_64-linux-gnu/libexpat.so.1'; then
+		pass "ldconfig trigger: the cell's ld.so.cache lists the closure's libraries"
+	else fail "ldconfig trigger made no usable cache"; fi
+	if [ ! -e r2/cells/system/current/.nip-ld.so.cache ]; then pass "the deployment is left as it was"; else fail "the deployment keeps ldconfig's file"; fi
+	check "fsck finds the deployment whole" "$NIP" --root r2 fsck
+	check "busybox alone into r (generation 2 of r adds the closure)" "$NIP" --root r install out/*.nip
+	check "and the cache is there" test -f r/cells/system/state/etc/ld.so.cache
+	check "rollback to busybox alone" "$NIP" --root r rollback
+	if [ ! -e r/cells/system/state/etc/ld.so.cache ]; then pass "a generation without libraries has no cache"; else fail "stale ld.so.cache after rollback"; fi
+	check "roll forward again" "$NIP" --root r rollback
+	check "and the cache is back" test -f r/cells/system/state/etc/ld.so.cache
+fi
 done_testing
