@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: make a key, build and pack a small real program, verify it,
 # show its manifest and CID, check the signature with minisign itself; then
-# install it into a root, upgrade it, and roll back atomically.
+# install it into a root, upgrade it, and roll back atomically; then graft
+# busybox-static from Debian's archive, install it beside hello and run it.
 set -eu
 : "${NIP:?}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,3 +69,21 @@ ls -l "$R/cells/system/current"
 step "ProvChain: every change, signed and hash-chained"
 "$NIP" --root "$R" log
 "$NIP" --root "$R" log verify && echo "log verified"
+
+step "graft a real Debian package: busybox-static from Debian's archive"
+CACHE=$(cd "$(dirname "$NIP")/.." && pwd)/debs
+# shellcheck source=tests/e2e/debcache.sh
+. "$top/tests/e2e/debcache.sh"
+if debcache_busybox "$CACHE"; then
+	bb=$(ls "$CACHE"/busybox/busybox-static_*.deb)
+	lists=/var/lib/apt/lists
+	echo "nip graft --key me --apt-lists $lists -o busybox-static.nip $(basename "$bb")"
+	"$NIP" graft --key "$D/me" --apt-lists "$lists" -o "$D/busybox-static.nip" "$bb"
+	"$NIP" inspect --key "$D/me.pub" "$D/busybox-static.nip"
+	step "install the grafted busybox next to hello, and run it"
+	"$NIP" --root "$R" install "$D/busybox-static.nip"
+	"$R/cells/system/current/bin/busybox" sh -c 'echo "busybox $(busybox | head -n 1 | cut -d" " -f2) runs from a nip root"'
+	"$NIP" --root "$R" list
+else
+	echo "(skipped: Debian's archive is unreachable and nothing is cached)"
+fi
