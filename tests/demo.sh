@@ -72,8 +72,8 @@ step "ProvChain: every change, signed and hash-chained"
 
 step "graft a real Debian package: busybox-static from Debian's archive"
 CACHE=$(cd "$(dirname "$NIP")/.." && pwd)/debs
-# shellcheck source=tests/e2e/debcache.sh
-. "$top/tests/e2e/debcache.sh"
+# shellcheck source=tests/debcache.sh
+. "$top/tests/debcache.sh"
 if debcache_busybox "$CACHE"; then
 	bb=$(ls "$CACHE"/busybox/busybox-static_*.deb)
 	lists=/var/lib/apt/lists

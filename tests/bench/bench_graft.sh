@@ -18,8 +18,8 @@ CACHE=${NIP_DEB_CACHE:-$(cd "$(dirname "$NIP")/.." && pwd)/debs}
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/nip-bench-graft.XXXXXX")
 M=$W/mnt
 trap 'umount "$M" 2>/dev/null; rm -rf "$W"' EXIT
-# shellcheck source=tests/e2e/debcache.sh
-. "$top/tests/e2e/debcache.sh"
+# shellcheck source=tests/debcache.sh
+. "$top/tests/debcache.sh"
 debcache_python3 "$CACHE" || exit 77
 debs=$CACHE/python3
 n=$(ls "$debs"/*.deb | wc -l)

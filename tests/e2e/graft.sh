@@ -7,8 +7,8 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${NIP_DEB_CACHE:-$(cd "$(dirname "$NIP")/.." && pwd)/debs}
 . "$top/tests/e2e/lib.sh"
-# shellcheck source=tests/e2e/debcache.sh
-. "$top/tests/e2e/debcache.sh"
+# shellcheck source=tests/debcache.sh
+. "$top/tests/debcache.sh"
 debcache_busybox "$CACHE" || exit 77
 debcache_python3 "$CACHE" || exit 77
 bb=$(ls "$CACHE"/busybox/busybox-static_*.deb)
