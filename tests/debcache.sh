@@ -23,6 +23,7 @@ debcache_python3() {
 	ls "$1"/python3/python3_*.deb >/dev/null 2>&1 && return 0
 	pkgs=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
 		--no-replaces --no-enhances python3 2>/dev/null | grep '^[a-z0-9]' | sort -u)
+	# shellcheck disable=SC2086 # one word per package
 	if [ -z "$pkgs" ] || ! debcache_get "$1/python3.tmp" $pkgs; then
 		rm -rf "$1/python3.tmp"
 		echo "# skip: Debian's archive is unreachable (apt-get download of python3's closure failed) and $1 has no copy"

@@ -82,6 +82,7 @@ if debcache_busybox "$CACHE"; then
 	"$NIP" inspect --key "$D/me.pub" "$D/busybox-static.nip"
 	step "install the grafted busybox next to hello, and run it"
 	"$NIP" --root "$R" install "$D/busybox-static.nip"
+	# shellcheck disable=SC2016 # expanded by busybox's own sh
 	"$R/cells/system/current/bin/busybox" sh -c 'echo "busybox $(busybox | head -n 1 | cut -d" " -f2) runs from a nip root"'
 	"$NIP" --root "$R" list
 else

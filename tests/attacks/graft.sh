@@ -13,7 +13,7 @@ mkdir out
 refused() {
 	expect "$1" "$2" "$3" "$NIP" graft --key k -o out/ "$4"
 	if [ -n "$(ls -A out)" ]; then
-		fail "$3: nothing written (out/ has $(ls -A out | tr '\n' ' '))"
+		fail "$3: nothing written (out/ has $(find out -mindepth 1 | tr '\n' ' '))"
 		rm -rf out && mkdir out
 	else
 		pass "$3: nothing written"

@@ -22,7 +22,7 @@ trap 'umount "$M" 2>/dev/null; rm -rf "$W"' EXIT
 . "$top/tests/debcache.sh"
 debcache_python3 "$CACHE" || exit 77
 debs=$CACHE/python3
-n=$(ls "$debs"/*.deb | wc -l)
+n=$(find "$debs" -name '*.deb' | wc -l)
 mkdir -p "$M"
 
 now() { date +%s.%N; }
