@@ -37,6 +37,7 @@ replaces=('hello-legacy')
 backup=('etc/niphello.conf')
 optdepends=('bash: nicer shell')
 install=niphello.install
+options=('!strip' '!debug')
 package() {
 	mkdir -p "$pkgdir/usr/bin" "$pkgdir/etc"
 	printf '#!/bin/sh\necho hello from pacman\n' >"$pkgdir/usr/bin/niphello"
