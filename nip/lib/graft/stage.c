@@ -159,7 +159,7 @@ static int link_plain(const char *target)
 
 static int stage_symlink(struct gpkg *g, char *path, const char *target, struct nip_error *err)
 {
-	char clean[NIP_PATH_MAX + 2], abs[NIP_PATH_MAX + 2];
+	char clean[NIP_PATH_MAX + 2], abs[NIP_PATH_MAX + 4];
 	const char *base, *use = target;
 	int dfd, rc = -1;
 
