@@ -1,8 +1,9 @@
 #!/bin/sh
 # make demo: make a key, build and pack a small real program, verify it,
 # show its manifest and CID, check the signature with minisign itself; then
-# install it into a root, upgrade it, and roll back atomically; then publish
-# it to a signed track served on loopback and install it from there by name.
+# install it into a root, upgrade it, and roll back atomically; graft
+# busybox-static from Debian's archive and run it; then publish hello to a
+# signed track served on loopback and install it from there by name.
 set -eu
 : "${NIP:?}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,6 +70,25 @@ ls -l "$R/cells/system/current"
 step "ProvChain: every change, signed and hash-chained"
 "$NIP" --root "$R" log
 "$NIP" --root "$R" log verify && echo "log verified"
+
+step "graft a real Debian package: busybox-static from Debian's archive"
+CACHE=$(cd "$(dirname "$NIP")/.." && pwd)/debs
+# shellcheck source=tests/debcache.sh
+. "$top/tests/debcache.sh"
+if debcache_busybox "$CACHE"; then
+	bb=$(ls "$CACHE"/busybox/busybox-static_*.deb)
+	lists=/var/lib/apt/lists
+	echo "nip graft --key me --apt-lists $lists -o busybox-static.nip $(basename "$bb")"
+	"$NIP" graft --key "$D/me" --apt-lists "$lists" -o "$D/busybox-static.nip" "$bb"
+	"$NIP" inspect --key "$D/me.pub" "$D/busybox-static.nip"
+	step "install the grafted busybox next to hello, and run it"
+	"$NIP" --root "$R" install "$D/busybox-static.nip"
+	# shellcheck disable=SC2016 # expanded by busybox's own sh
+	"$R/cells/system/current/bin/busybox" sh -c 'echo "busybox $(busybox | head -n 1 | cut -d" " -f2) runs from a nip root"'
+	"$NIP" --root "$R" list
+else
+	echo "(skipped: Debian's archive is unreachable and nothing is cached)"
+fi
 
 step "a signed track: root key offline, online key for the metadata, me as its publisher"
 for k in track-root track-online; do "$NIP" key generate "$D/$k" >/dev/null; done

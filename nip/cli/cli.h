@@ -28,7 +28,7 @@ extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_i
 	cli_cmd_list, cli_cmd_generations, cli_cmd_diff, cli_cmd_files, cli_cmd_owner, cli_cmd_info,
 	cli_cmd_trust, cli_cmd_log, cli_cmd_track, cli_cmd_publish, cli_cmd_refresh, cli_cmd_upgrade,
 	cli_cmd_pin, cli_cmd_unpin, cli_cmd_fetch, cli_cmd_search, cli_cmd_cell, cli_cmd_policy,
-	cli_cmd_run;
+	cli_cmd_run, cli_cmd_graft;
 
 struct nip_root;
 /* --root, --lock-timeout: writers lock (and create) the root. */

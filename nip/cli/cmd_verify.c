@@ -159,6 +159,24 @@ static void print_list(const char *label, char *const *v, size_t n)
 		printf("%-12s %s\n", i ? "" : label, v[i]);
 }
 
+/* Where a grafted package came from; a multi-line field shows its first
+ * line (--json has them whole). */
+static void print_graft(const struct nip_graft_info *g)
+{
+	printf("%-12s %s %s\n", "graft:", g->format, g->identity);
+	printf("%-12s sha256:%s\n", "original:", g->sha256);
+	printf("%-12s %s\n%-12s %s\n", "upstream:", g->signature, "tool:", g->tool);
+	print_list("triggers:", g->triggers, g->ntriggers);
+	print_list("scripts:", g->scripts, g->nscripts);
+	print_list("conffiles:", g->conffiles, g->nconffiles);
+	print_list("sanitised:", g->sanitised, g->nsanitised);
+	for (size_t i = 0; i < g->nfields; i++) {
+		const char *nl = strchr(g->fields[i], '\n');
+		printf("%-12s %.*s%s\n", i ? "" : "fields:", nl ? (int)(nl - g->fields[i]) : (int)strlen(g->fields[i]),
+		       g->fields[i], nl ? " ..." : "");
+	}
+}
+
 static void print_manifest(const struct nip_package *p, const struct read_args *a)
 {
 	const struct nip_manifest *m = p->manifest;
@@ -204,6 +222,8 @@ static void print_manifest(const struct nip_package *p, const struct read_args *
 			s += n + (nl ? 1 : 0);
 		}
 	}
+	if (m->graft)
+		print_graft(m->graft);
 	if (!a->files)
 		return;
 	for (size_t i = 0; i < m->nfiles; i++) {

@@ -15,7 +15,7 @@ static const struct cli_cmd *const commands[] = {
 	&cli_cmd_files,	  &cli_cmd_owner,	&cli_cmd_generations, &cli_cmd_diff, &cli_cmd_rollback,
 	&cli_cmd_gc,	  &cli_cmd_fsck,	&cli_cmd_log,	 &cli_cmd_track, &cli_cmd_publish,
 	&cli_cmd_refresh, &cli_cmd_upgrade, &cli_cmd_pin,	 &cli_cmd_unpin, &cli_cmd_fetch,
-	&cli_cmd_search,  &cli_cmd_cell,	&cli_cmd_policy, &cli_cmd_run,
+	&cli_cmd_search,  &cli_cmd_cell,	&cli_cmd_policy, &cli_cmd_run,	   &cli_cmd_graft,
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
 

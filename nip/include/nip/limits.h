@@ -45,6 +45,15 @@
 #define NIP_VARIANT_LEN_MAX 64u
 /* Provenance: one line per source of a build. */
 #define NIP_SOURCES_MAX 4096u
+/* A grafted package's graft section: every unmapped field of the original
+ * control data is kept, and Debian's long descriptions run to ~20 KiB. */
+#define NIP_GRAFT_FIELD_MAX (64u << 10)
+#define NIP_GRAFT_FIELDS_MAX 256u
+/* A control file, .PKGINFO or maintainer script of a foreign package:
+ * real ones are at most tens of kilobytes. */
+#define NIP_GRAFT_CONTROL_MAX (1u << 20)
+/* Conffiles and sanitising notes: one per file at most, and far fewer. */
+#define NIP_GRAFT_LIST_MAX 4096u
 /* A passphrase file: one line. */
 #define NIP_PASSPHRASE_MAX 1024u
 /* scrypt parameters accepted when reading an encrypted minisign key: minisign

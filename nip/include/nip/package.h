@@ -91,6 +91,29 @@ struct nip_provenance {
 	int64_t source_date_epoch;
 };
 
+/* Where a grafted package came from and what grafting did to it (the
+ * manifest's optional "graft" section; doc/nip-package.5, doc/nip-graft.8).
+ * Absent (NULL) in packages nip built itself, so their CIDs do not change. */
+struct nip_graft_info {
+	char *format;    /* "deb", "pacman" or "apk" */
+	char *sha256;    /* lower-case hex of the original file */
+	char *identity;  /* the original "NAME VERSION ARCH", spelt as its ecosystem does */
+	char *signature; /* what is known of the original's signature, one line */
+	char *tool;      /* "nip-graft VERSION" */
+	char **fields;   /* "Key: value": every field nip did not map, in source order */
+	size_t nfields;
+	char **scripts;  /* "NAME CLASS": maintainer scripts, kept in the payload */
+	size_t nscripts;
+	char **triggers; /* sorted: what nip runs at deploy ("ldconfig", ...) or "cell" */
+	size_t ntriggers;
+	char **conffiles; /* sorted paths of configuration files */
+	size_t nconffiles;
+	char **sanitised; /* what grafting changed or dropped, one line each */
+	size_t nsanitised;
+};
+
+void nip_graft_info_free(struct nip_graft_info *g);
+
 struct nip_manifest {
 	char *name, *version, *arch, *summary, *license;
 	char *policy; /* confinement policy text, or NULL */
@@ -100,6 +123,7 @@ struct nip_manifest {
 	char **rel[NIP_REL_COUNT]; /* canonical relation strings */
 	size_t nrel[NIP_REL_COUNT];
 	struct nip_provenance prov;
+	struct nip_graft_info *graft; /* NULL unless grafted */
 	struct nip_file *files; /* in archive order (see nip_path_cmp) */
 	size_t nfiles;
 	uint8_t payload_root[NIP_SHA256_LEN];
@@ -144,7 +168,7 @@ int nip_path_cmp(const char *a, const char *b);
 struct nip_pack_opts {
 	const struct nip_seckey *key;
 	/* name, version, arch, kind, summary, license, policy, relations,
-	 * variant and provenance.sources/recipe come from here; files,
+	 * variant, graft and provenance.sources/recipe come from here; files,
 	 * builder_key, source_date_epoch and payload_root are filled in. */
 	const struct nip_manifest *meta;
 	int64_t source_date_epoch; /* -1: the newest mtime in the tree */

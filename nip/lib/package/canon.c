@@ -115,6 +115,24 @@ static int file(struct nip_buf *b, const struct nip_file *f, struct nip_error *e
 		       : 0;
 }
 
+/* Keys in byte order, as everywhere. */
+static int graft(struct nip_buf *b, const struct nip_graft_info *g, struct nip_error *err)
+{
+	return put(b, ",\"graft\":{\"conffiles\":", err) < 0 || strv(b, g->conffiles, g->nconffiles, err) < 0 ||
+			       key(b, "fields", 0, err) < 0 || strv(b, g->fields, g->nfields, err) < 0 ||
+			       key(b, "format", 0, err) < 0 || str(b, g->format, err) < 0 ||
+			       key(b, "identity", 0, err) < 0 || str(b, g->identity, err) < 0 ||
+			       key(b, "sanitised", 0, err) < 0 || strv(b, g->sanitised, g->nsanitised, err) < 0 ||
+			       key(b, "scripts", 0, err) < 0 || strv(b, g->scripts, g->nscripts, err) < 0 ||
+			       key(b, "sha256", 0, err) < 0 || str(b, g->sha256, err) < 0 ||
+			       key(b, "signature", 0, err) < 0 || str(b, g->signature, err) < 0 ||
+			       key(b, "tool", 0, err) < 0 || str(b, g->tool, err) < 0 ||
+			       key(b, "triggers", 0, err) < 0 || strv(b, g->triggers, g->ntriggers, err) < 0 ||
+			       put(b, "}", err) < 0
+		       ? -1
+		       : 0;
+}
+
 int nip_manifest_serialize(const struct nip_manifest *m, struct nip_buf *out, struct nip_error *err)
 {
 	char root[NIP_SHA256_HEX];
@@ -126,8 +144,9 @@ int nip_manifest_serialize(const struct nip_manifest *m, struct nip_buf *out, st
 	for (size_t i = 0; i < m->nfiles; i++)
 		if ((i && nip_buf_append(out, ",", 1, err) < 0) || file(out, &m->files[i], err) < 0)
 			goto fail;
-	if (nip_buf_printf(out, err, "],\"format\":%d,\"kind\":\"%s\"", NIP_MANIFEST_FORMAT,
-			   nip_kind_name(m->kind)) < 0 ||
+	if (nip_buf_printf(out, err, "],\"format\":%d", NIP_MANIFEST_FORMAT) < 0 ||
+	    (m->graft && graft(out, m->graft, err) < 0) ||
+	    nip_buf_printf(out, err, ",\"kind\":\"%s\"", nip_kind_name(m->kind)) < 0 ||
 	    key(out, "license", 0, err) < 0 || str(out, m->license ? m->license : "", err) < 0 ||
 	    key(out, "name", 0, err) < 0 || str(out, m->name, err) < 0 ||
 	    nip_buf_printf(out, err, ",\"payload_root\":\"%s\"", root) < 0 ||

@@ -315,6 +315,65 @@ static int check_header(const struct nip_manifest *m, struct nip_error *err)
 	return 0;
 }
 
+static int lines_ok(char *const *v, size_t n, size_t max)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(v[i]) > max || !ctl_free(v[i]))
+			return 0;
+	return 1;
+}
+
+/* The graft section (doc/nip-package.5): provenance is one-line text, the
+ * lists that are sets are sorted, conffiles are files of the package, and
+ * triggers are the few that nip knows how to run. */
+static int check_graft(const struct nip_manifest *m, struct nip_error *err)
+{
+	static const char *const formats[] = {"apk", "deb", "pacman"};
+	static const char *const triggers[] = {"cell", "ldconfig", "sysusers", "tmpfiles"};
+	const struct nip_graft_info *g = m->graft;
+	uint8_t tmp[NIP_SHA256_LEN];
+	size_t i, k;
+
+	if (!g->format || !g->sha256 || !g->identity || !g->signature || !g->tool)
+		return nip_err(err, NIP_E_FORMAT, "manifest: graft: format, sha256, identity, signature and tool are required");
+	for (k = 0; k < 3 && strcmp(g->format, formats[k]) != 0; k++)
+		;
+	if (k == 3)
+		return nip_err(err, NIP_E_FORMAT, "manifest: graft.format: must be apk, deb or pacman");
+	if (nip_unhex(g->sha256, tmp, sizeof tmp) < 0)
+		return nip_err(err, NIP_E_FORMAT, "manifest: graft.sha256: not 64 lower-case hex digits");
+	if (!ctl_free(g->identity) || !ctl_free(g->signature) || !ctl_free(g->tool) ||
+	    strlen(g->identity) > NIP_STRING_MAX || strlen(g->signature) > NIP_STRING_MAX ||
+	    strlen(g->tool) > NIP_STRING_MAX)
+		return nip_err(err, NIP_E_FORMAT,
+			       "manifest: graft: identity, signature and tool must be one line of UTF-8 text");
+	if (g->nfields > NIP_GRAFT_FIELDS_MAX || g->nscripts > NIP_GRAFT_FIELDS_MAX ||
+	    g->ntriggers > NIP_GRAFT_FIELDS_MAX || g->nconffiles > NIP_GRAFT_LIST_MAX ||
+	    g->nsanitised > NIP_GRAFT_LIST_MAX)
+		return nip_err(err, NIP_E_LIMIT, "manifest: graft: too many entries");
+	for (i = 0; i < g->nfields; i++)
+		if (strlen(g->fields[i]) > NIP_GRAFT_FIELD_MAX || !utf8_valid(g->fields[i]) ||
+		    !strstr(g->fields[i], ": "))
+			return nip_err(err, NIP_E_FORMAT, "manifest: graft.fields[%zu]: must be \"Key: value\" in UTF-8", i);
+	if (!lines_ok(g->scripts, g->nscripts, NIP_STRING_MAX) ||
+	    !lines_ok(g->sanitised, g->nsanitised, NIP_STRING_MAX))
+		return nip_err(err, NIP_E_FORMAT, "manifest: graft: scripts and sanitised must be lines of UTF-8 text");
+	if (!strv_sorted(g->triggers, g->ntriggers) || !strv_sorted(g->conffiles, g->nconffiles))
+		return nip_err(err, NIP_E_FORMAT, "manifest: graft: triggers and conffiles must be sorted, without duplicates");
+	for (i = 0; i < g->ntriggers; i++) {
+		for (k = 0; k < 4 && strcmp(g->triggers[i], triggers[k]) != 0; k++)
+			;
+		if (k == 4)
+			return nip_err(err, NIP_E_FORMAT, "manifest: graft.triggers[%zu]: unknown trigger", i);
+	}
+	for (i = 0; i < g->nconffiles; i++) {
+		const struct nip_file *f = nip_files_find(m->files, m->nfiles, g->conffiles[i]);
+		if (!f || f->type != NIP_FT_FILE)
+			return nip_err(err, NIP_E_FORMAT, "manifest: graft.conffiles[%zu]: not a file of the package", i);
+	}
+	return 0;
+}
+
 int nip_manifest_check(const struct nip_manifest *m, struct nip_error *err)
 {
 	uint8_t root[NIP_SHA256_LEN];
@@ -327,6 +386,8 @@ int nip_manifest_check(const struct nip_manifest *m, struct nip_error *err)
 	for (size_t i = 0; i < m->nfiles; i++)
 		if (check_file(m, i, err) < 0)
 			return nip_err_prefix(err, "manifest: ");
+	if (m->graft && check_graft(m, err) < 0)
+		return -1;
 	if (nip_manifest_payload_size(m) > NIP_PAYLOAD_MAX)
 		return nip_err(err, NIP_E_LIMIT, "manifest: payload exceeds %llu bytes",
 			       (unsigned long long)NIP_PAYLOAD_MAX);

@@ -48,10 +48,28 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
+void nip_graft_info_free(struct nip_graft_info *g)
+{
+	if (!g)
+		return;
+	free(g->format);
+	free(g->sha256);
+	free(g->identity);
+	free(g->signature);
+	free(g->tool);
+	free_strv(g->fields, g->nfields);
+	free_strv(g->scripts, g->nscripts);
+	free_strv(g->triggers, g->ntriggers);
+	free_strv(g->conffiles, g->nconffiles);
+	free_strv(g->sanitised, g->nsanitised);
+	free(g);
+}
+
 void nip_manifest_free(struct nip_manifest *m)
 {
 	if (!m)
 		return;
+	nip_graft_info_free(m->graft);
 	free(m->name);
 	free(m->version);
 	free(m->arch);
@@ -75,8 +93,18 @@ void nip_manifest_free(struct nip_manifest *m)
 /* ---- parsing ----------------------------------------------------------- */
 
 /* Each getter names the field at fault; `where` is "files[12]" and such. */
+static int expect_keys_opt(json_t *o, const char *where, const char *const *keys, size_t n,
+			   const char *optional, struct nip_error *err);
+
 static int expect_keys(json_t *o, const char *where, const char *const *keys, size_t n,
 		       struct nip_error *err)
+{
+	return expect_keys_opt(o, where, keys, n, NULL, err);
+}
+
+/* `optional`, if set, is one of keys that may be missing. */
+static int expect_keys_opt(json_t *o, const char *where, const char *const *keys, size_t n,
+			   const char *optional, struct nip_error *err)
 {
 	const char *k;
 	json_t *v;
@@ -93,7 +121,7 @@ static int expect_keys(json_t *o, const char *where, const char *const *keys, si
 				       where, k);
 	}
 	for (size_t i = 0; i < n; i++)
-		if (!json_object_get(o, keys[i]))
+		if (!json_object_get(o, keys[i]) && !(optional && strcmp(keys[i], optional) == 0))
 			return nip_err(err, NIP_E_FORMAT, "manifest: %s: missing field \"%s\"",
 				       where, keys[i]);
 	return 0;
@@ -255,9 +283,35 @@ fail:
 	return rc;
 }
 
+static int parse_graft(json_t *o, struct nip_manifest *m, struct nip_error *err)
+{
+	static const char *const keys[] = {"conffiles", "fields", "format", "identity", "sanitised",
+					   "scripts", "sha256", "signature", "tool", "triggers"};
+	struct nip_graft_info *g = calloc(1, sizeof *g);
+
+	if (!g)
+		return nip_err(err, NIP_E_NOMEM, "manifest: out of memory");
+	m->graft = g;
+	if (expect_keys(o, "graft", keys, sizeof keys / sizeof *keys, err) < 0 ||
+	    get_strv(o, "conffiles", NIP_GRAFT_LIST_MAX, NIP_PATH_MAX, &g->conffiles, &g->nconffiles, err) < 0 ||
+	    get_strv(o, "fields", NIP_GRAFT_FIELDS_MAX, NIP_GRAFT_FIELD_MAX, &g->fields, &g->nfields, err) < 0 ||
+	    get_str(o, "format", 0, 16, &g->format, err) < 0 ||
+	    get_str(o, "identity", 0, NIP_STRING_MAX, &g->identity, err) < 0 ||
+	    get_strv(o, "sanitised", NIP_GRAFT_LIST_MAX, NIP_STRING_MAX, &g->sanitised, &g->nsanitised, err) < 0 ||
+	    get_strv(o, "scripts", NIP_GRAFT_FIELDS_MAX, NIP_STRING_MAX, &g->scripts, &g->nscripts, err) < 0 ||
+	    get_str(o, "sha256", 0, 64, &g->sha256, err) < 0 ||
+	    get_str(o, "signature", 0, NIP_STRING_MAX, &g->signature, err) < 0 ||
+	    get_str(o, "tool", 0, NIP_STRING_MAX, &g->tool, err) < 0 ||
+	    get_strv(o, "triggers", NIP_GRAFT_FIELDS_MAX, 64, &g->triggers, &g->ntriggers, err) < 0) {
+		locate(err, "graft");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_root(json_t *root, struct nip_manifest *m, struct nip_error *err)
 {
-	static const char *const top[] = {"arch", "files", "format", "kind", "license", "name",
+	static const char *const top[] = {"arch", "files", "format", "graft", "kind", "license", "name",
 					  "payload_root", "policy", "provenance", "relations",
 					  "summary", "variant", "version"};
 	static const char *const provkeys[] = {"builder_key", "recipe", "source_date_epoch",
@@ -271,7 +325,7 @@ static int parse_root(json_t *root, struct nip_manifest *m, struct nip_error *er
 
 	for (int k = 0; k < NIP_REL_COUNT; k++)
 		relkeys[k] = nip_rel_kind_name((enum nip_rel_kind)k);
-	if (expect_keys(root, "top level", top, sizeof top / sizeof *top, err) < 0 ||
+	if (expect_keys_opt(root, "top level", top, sizeof top / sizeof *top, "graft", err) < 0 ||
 	    get_int(root, "format", 0, INT32_MAX, &format, err) < 0)
 		goto out;
 	if (format != NIP_MANIFEST_FORMAT) {
@@ -306,6 +360,8 @@ static int parse_root(json_t *root, struct nip_manifest *m, struct nip_error *er
 			locate(err, "relations");
 			goto out;
 		}
+	if ((v = json_object_get(root, "graft")) && parse_graft(v, m, err) < 0)
+		goto out;
 	prov = json_object_get(root, "provenance");
 	if (expect_keys(prov, "provenance", provkeys, 4, err) < 0 ||
 	    get_str(prov, "builder_key", 1, NIP_KEYID_HEX, &m->prov.builder_key, err) < 0 ||

@@ -225,6 +225,32 @@ static int files(struct rd *r, struct nip_manifest *m)
 	return lit(r, "]");
 }
 
+static int graft(struct rd *r, struct nip_manifest *m)
+{
+	struct nip_graft_info *g = calloc(1, sizeof *g);
+
+	if (!g)
+		return -1;
+	m->graft = g;
+	return lit(r, "{\"conffiles\":") < 0 ||
+			       strv(r, NIP_GRAFT_LIST_MAX, NIP_PATH_MAX, &g->conffiles, &g->nconffiles) < 0 ||
+			       lit(r, ",\"fields\":") < 0 ||
+			       strv(r, NIP_GRAFT_FIELDS_MAX, NIP_GRAFT_FIELD_MAX, &g->fields, &g->nfields) < 0 ||
+			       lit(r, ",\"format\":") < 0 || str(r, 16, &g->format) < 0 ||
+			       lit(r, ",\"identity\":") < 0 || str(r, NIP_STRING_MAX, &g->identity) < 0 ||
+			       lit(r, ",\"sanitised\":") < 0 ||
+			       strv(r, NIP_GRAFT_LIST_MAX, NIP_STRING_MAX, &g->sanitised, &g->nsanitised) < 0 ||
+			       lit(r, ",\"scripts\":") < 0 ||
+			       strv(r, NIP_GRAFT_FIELDS_MAX, NIP_STRING_MAX, &g->scripts, &g->nscripts) < 0 ||
+			       lit(r, ",\"sha256\":") < 0 || str(r, 64, &g->sha256) < 0 ||
+			       lit(r, ",\"signature\":") < 0 || str(r, NIP_STRING_MAX, &g->signature) < 0 ||
+			       lit(r, ",\"tool\":") < 0 || str(r, NIP_STRING_MAX, &g->tool) < 0 ||
+			       lit(r, ",\"triggers\":") < 0 ||
+			       strv(r, NIP_GRAFT_FIELDS_MAX, 64, &g->triggers, &g->ntriggers) < 0 || lit(r, "}") < 0
+		       ? -1
+		       : 0;
+}
+
 static int body(struct rd *r, struct nip_manifest *m)
 {
 	static const enum nip_rel_kind order[] = {NIP_REL_CONFLICTS, NIP_REL_DEPENDS, NIP_REL_OBSOLETES,
@@ -234,7 +260,8 @@ static int body(struct rd *r, struct nip_manifest *m)
 	int rc = -1;
 
 	if (lit(r, "{\"arch\":") < 0 || str(r, NIP_ARCH_MAX, &m->arch) < 0 || lit(r, ",\"files\":") < 0 ||
-	    files(r, m) < 0 || lit(r, ",\"format\":1,\"kind\":") < 0 || str(r, 16, &kind) < 0 ||
+	    files(r, m) < 0 || lit(r, ",\"format\":1") < 0 ||
+	    (lit(r, ",\"graft\":") == 0 && graft(r, m) < 0) || lit(r, ",\"kind\":") < 0 || str(r, 16, &kind) < 0 ||
 	    nip_kind_parse(kind, &m->kind) < 0 || lit(r, ",\"license\":") < 0 ||
 	    str(r, NIP_STRING_MAX, &m->license) < 0 || lit(r, ",\"name\":") < 0 ||
 	    str(r, NIP_PKGNAME_MAX, &m->name) < 0 || lit(r, ",\"payload_root\":") < 0 ||

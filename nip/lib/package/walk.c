@@ -148,6 +148,7 @@ int walk_tree(int rootfd, struct walk *w, struct nip_error *err)
 		walk_free(w);
 		return -1;
 	}
-	qsort(w->v, w->n, sizeof *w->v, by_path);
+	if (w->n > 1) /* an empty tree has no array, which qsort must not see */
+		qsort(w->v, w->n, sizeof *w->v, by_path);
 	return 0;
 }

@@ -256,6 +256,7 @@ static int copy_meta(struct nip_manifest *m, const struct nip_manifest *meta, co
 		m->rel[k] = meta->rel[k];
 		m->nrel[k] = meta->nrel[k];
 	}
+	m->graft = meta->graft;
 	m->prov.recipe = meta->prov.recipe;
 	m->prov.sources = meta->prov.sources;
 	m->prov.nsources = meta->prov.nsources;
@@ -274,6 +275,7 @@ static void release_borrowed(struct nip_manifest *m)
 		m->rel[k] = NULL;
 		m->nrel[k] = 0;
 	}
+	m->graft = NULL;
 	m->prov.recipe = NULL;
 	m->prov.sources = NULL;
 	m->prov.nsources = 0;

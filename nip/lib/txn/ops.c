@@ -245,6 +245,14 @@ int nip_txn_rollback(struct nip_root *r, const char *cell, int64_t gen, int64_t 
 	}
 	if (txn_logged_commit(r, "rollback", subject, details, err) < 0 || txn_switch(r, cell, gen, err) < 0)
 		goto out;
+	/* The cell's ld.so.cache follows the generation it runs. */
+	{
+		struct txn_set set = {0};
+		int trc = txn_generation_set(r, cell, gen, &set, err) < 0 ? -1 : txn_triggers(r, cell, &set, gen, err);
+		txn_set_free(&set);
+		if (trc < 0)
+			goto out;
+	}
 	*now_current = gen;
 	rc = 0;
 out:

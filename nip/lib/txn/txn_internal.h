@@ -40,6 +40,10 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	      const char *reason, int dry_run, struct nip_txn_result *res, struct nip_error *err);
 /* The name of a generation's deployment: CELL-N. */
 void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz);
+/* Deploy-time triggers that grafted packages of `set` ask for (trigger.c),
+ * run on generation gen's deployment. */
+int txn_triggers(struct nip_root *r, const char *cell, const struct txn_set *set, int64_t gen,
+		 struct nip_error *err);
 /* Points cells/CELL/current at generation gen's deployment (0: removes it). */
 int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err);
 /* ProvChain's last entry, kept outside the database (keys/provchain.head). */

@@ -53,6 +53,30 @@ static void test_install_with_dependency(void)
 	nip_manifest_free(hello);
 }
 
+/* Grafted Debian "all" and pacman "any" packages arrive as noarch. */
+static void test_noarch(void)
+{
+	struct nip_manifest *data = pkg("media-types", "10.0.0", NULL, NULL, NULL);
+	struct nip_manifest *app = pkg("app", "1.0-1", "media-types", NULL, NULL);
+	struct nip_solver *s = nip_solver_new("x86_64", NULL);
+	struct nip_error err;
+	void **out = NULL;
+	size_t n = 0;
+
+	free(data->arch);
+	data->arch = strdup("noarch");
+	CU_ASSERT_EQUAL(nip_solver_add(s, data, 0, data, &err), 0);
+	CU_ASSERT_EQUAL(nip_solver_add(s, app, 0, app, &err), 0);
+	CU_ASSERT_EQUAL(nip_solver_install(s, data, &err), 0);
+	CU_ASSERT_EQUAL(nip_solver_install(s, app, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nip_solver_solve(s, &out, &n, NULL, &err), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	free(out);
+	nip_solver_free(s);
+	nip_manifest_free(data);
+	nip_manifest_free(app);
+}
+
 static void test_missing_and_conflict(void)
 {
 	struct nip_manifest *hello = pkg("hello", "1.0-1", "libc >= 2.36", NULL, NULL);
@@ -147,5 +171,5 @@ static void test_remove_cascade(void)
 	nip_manifest_free(app);
 }
 
-NIP_UNIT_SUITE("solve", NIP_TEST(test_install_with_dependency), NIP_TEST(test_missing_and_conflict),
+NIP_UNIT_SUITE("solve", NIP_TEST(test_install_with_dependency), NIP_TEST(test_noarch), NIP_TEST(test_missing_and_conflict),
 	       NIP_TEST(test_upgrade_and_provides), NIP_TEST(test_remove_cascade))
