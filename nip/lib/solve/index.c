@@ -95,15 +95,23 @@ int nip_solv_from_index(const char *track, int dirfd, char *const *parts, size_t
 	for (size_t i = 0; i < nparts; i++) {
 		struct nip_buf text;
 		json_error_t je;
-		json_t *doc;
+		json_t *doc = NULL;
 		int rc;
 
 		if (nip_read_file(dirfd, parts[i], NIP_INDEX_PART_MAX, 1, &text, err) < 0) {
 			solv_abandon(&b);
 			return nip_err_prefix(err, "track %s: ", track);
 		}
-		doc = json_loadb((const char *)text.data, text.len, JSON_REJECT_DUPLICATES, &je);
+		rc = index_scan(&b, parts[i], (const char *)text.data, text.len, err);
+		if (rc == 1) /* not the publisher's form: the reference reader */
+			doc = json_loadb((const char *)text.data, text.len, JSON_REJECT_DUPLICATES, &je);
 		nip_buf_free(&text);
+		if (rc < 0) {
+			solv_abandon(&b);
+			return nip_err_prefix(err, "track %s: ", track);
+		}
+		if (rc == 0)
+			continue;
 		if (!doc) {
 			solv_abandon(&b);
 			return nip_err(err, NIP_E_FORMAT, "track %s: %s: line %d: %s", track, parts[i],

@@ -63,11 +63,81 @@ Id solve_op_flags(enum nip_op op)
 }
 
 /* "a >= 1 | b" as one libsolv dependency Id. */
+/* The canonical form ("a", "a >= 1", "a | b >= 2", as manifests and
+ * indexes store relations) straight into Ids, with no allocation: a track's
+ * index holds hundreds of thousands. 1 when text is not canonical, for the
+ * full parser to judge. Ids are made in the full parser's order (last
+ * alternative first), so both give the same pool and the same .solv. */
+static int canonical_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out)
+{
+	static const char *const ops[] = {"<", "<=", "=", ">=", ">"};
+	static const enum nip_op opv[] = {NIP_OP_LT, NIP_OP_LE, NIP_OP_EQ, NIP_OP_GE, NIP_OP_GT};
+	struct span {
+		const char *name, *ver;
+		size_t nlen, vlen;
+		enum nip_op op;
+	} alts[32];
+	const char *p = text;
+	size_t n = 0;
+	Id id = 0;
+
+	for (;;) {
+		struct span *a = &alts[n];
+		if (n == sizeof alts / sizeof *alts)
+			return 1;
+		a->name = p;
+		a->op = NIP_OP_NONE;
+		while (*p && *p != ' ')
+			p++;
+		a->nlen = (size_t)(p - a->name);
+		if (!nip_name_valid(a->name, a->nlen))
+			return 1;
+		if (*p == ' ' && p[1] != '|') {
+			size_t k, olen;
+			p++;
+			for (olen = 0; p[olen] && p[olen] != ' '; olen++)
+				;
+			for (k = 0; k < 5 && !(strlen(ops[k]) == olen && strncmp(p, ops[k], olen) == 0); k++)
+				;
+			if (k == 5 || p[olen] != ' ')
+				return 1;
+			a->op = opv[k];
+			p += olen + 1;
+			a->ver = p;
+			while (*p && *p != ' ')
+				p++;
+			a->vlen = (size_t)(p - a->ver);
+			if (!nip_version_valid(a->ver, a->vlen))
+				return 1;
+		}
+		if (kind == NIP_REL_PROVIDES && a->op != NIP_OP_NONE && a->op != NIP_OP_EQ)
+			return 1;
+		n++;
+		if (!*p)
+			break;
+		if (strncmp(p, " | ", 3) != 0 || (kind != NIP_REL_DEPENDS && kind != NIP_REL_RECOMMENDS))
+			return 1;
+		p += 3;
+	}
+	while (n-- > 0) {
+		const struct span *a = &alts[n];
+		Id one = pool_strn2id(pool, a->name, (unsigned)a->nlen, 1);
+		if (a->op != NIP_OP_NONE)
+			one = pool_rel2id(pool, one, pool_strn2id(pool, a->ver, (unsigned)a->vlen, 1),
+					  solve_op_flags(a->op), 1);
+		id = id ? pool_rel2id(pool, one, id, REL_OR, 1) : one;
+	}
+	*out = id;
+	return 0;
+}
+
 int solve_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out, struct nip_error *err)
 {
 	struct nip_relation r;
 	Id id = 0;
 
+	if (canonical_dep_id(pool, text, kind, out) == 0)
+		return 0;
 	if (nip_relation_parse(text, kind, &r, err) < 0)
 		return -1;
 	for (size_t i = r.n; i-- > 0;) {
