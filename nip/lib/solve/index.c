@@ -88,10 +88,17 @@ static int add_part(struct solv_build *b, const char *part, const json_t *doc, s
 int nip_solv_from_index(const char *track, int dirfd, char *const *parts, size_t nparts,
 			const char *name, struct nip_error *err)
 {
+	return solv_from_index(track, dirfd, parts, nparts, name, 0, err);
+}
+
+int solv_from_index(const char *track, int dirfd, char *const *parts, size_t nparts,
+		    const char *name, int reference, struct nip_error *err)
+{
 	struct solv_build b;
 
 	if (solv_start(&b, track, err) < 0)
 		return -1;
+	b.reference = reference;
 	for (size_t i = 0; i < nparts; i++) {
 		struct nip_buf text;
 		json_error_t je;
@@ -102,7 +109,7 @@ int nip_solv_from_index(const char *track, int dirfd, char *const *parts, size_t
 			solv_abandon(&b);
 			return nip_err_prefix(err, "track %s: ", track);
 		}
-		rc = index_scan(&b, parts[i], (const char *)text.data, text.len, err);
+		rc = reference ? 1 : index_scan(&b, parts[i], (const char *)text.data, text.len, err);
 		if (rc == 1) /* not the publisher's form: the reference reader */
 			doc = json_loadb((const char *)text.data, text.len, JSON_REJECT_DUPLICATES, &je);
 		nip_buf_free(&text);

@@ -21,17 +21,21 @@ struct nip_solver {
 
 /* libsolv's relation flags for nip's operator. */
 Id solve_op_flags(enum nip_op op);
-/* "a >= 1 | b" as one libsolv dependency Id. */
-int solve_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out, struct nip_error *err);
+/* "a >= 1 | b" as one libsolv dependency Id: the canonical form read
+ * directly, anything else (or everything, with reference set) by the full
+ * relation parser. */
+int solve_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, int reference, Id *out,
+		 struct nip_error *err);
 /* Appends each relation of v to a solvable's dependency field. */
 int solve_add_deps(Repo *repo, Offset *field, char *const *v, size_t n, enum nip_rel_kind kind,
-		   struct nip_error *err);
+		   int reference, struct nip_error *err);
 
 /* Building a track's .solv (track.c), entry by entry. */
 struct solv_build {
 	Pool *pool;
 	Repo *repo;
 	Repodata *data;
+	int reference; /* Jansson and the full relation parser only (fuzzing) */
 };
 int solv_start(struct solv_build *b, const char *track, struct nip_error *err);
 int solv_add(struct solv_build *b, const struct nip_index_entry *e, struct nip_error *err);
@@ -42,5 +46,9 @@ void solv_abandon(struct solv_build *b);
  * it reads (nothing added: use the reference reader), -1 error. */
 int index_scan(struct solv_build *b, const char *part, const char *text, size_t len,
 	       struct nip_error *err);
+/* nip_solv_from_index by the fast readers, or by the reference ones: the
+ * differential fuzz target compares the two .solv files byte for byte. */
+int solv_from_index(const char *track, int dirfd, char *const *parts, size_t nparts,
+		    const char *name, int reference, struct nip_error *err);
 
 #endif

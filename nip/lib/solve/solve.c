@@ -131,12 +131,13 @@ static int canonical_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind
 	return 0;
 }
 
-int solve_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out, struct nip_error *err)
+int solve_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, int reference, Id *out,
+		 struct nip_error *err)
 {
 	struct nip_relation r;
 	Id id = 0;
 
-	if (canonical_dep_id(pool, text, kind, out) == 0)
+	if (!reference && canonical_dep_id(pool, text, kind, out) == 0)
 		return 0;
 	if (nip_relation_parse(text, kind, &r, err) < 0)
 		return -1;
@@ -153,11 +154,11 @@ int solve_dep_id(Pool *pool, const char *text, enum nip_rel_kind kind, Id *out, 
 }
 
 int solve_add_deps(Repo *repo, Offset *field, char *const *v, size_t n, enum nip_rel_kind kind,
-		    struct nip_error *err)
+		   int reference, struct nip_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		Id id;
-		if (solve_dep_id(repo->pool, v[i], kind, &id, err) < 0)
+		if (solve_dep_id(repo->pool, v[i], kind, reference, &id, err) < 0)
 			return -1;
 		*field = repo_addid_dep(repo, *field, id, 0);
 	}
@@ -180,15 +181,15 @@ int nip_solver_add(struct nip_solver *s, const struct nip_manifest *m, int insta
 	sv->arch = pool_str2id(s->pool, arch, 1);
 	sv->provides = repo_addid_dep(repo, sv->provides, solvable_selfprovidedep(sv), 0);
 	if (solve_add_deps(repo, &sv->provides, m->rel[NIP_REL_PROVIDES], m->nrel[NIP_REL_PROVIDES],
-		     NIP_REL_PROVIDES, err) < 0 ||
+		     NIP_REL_PROVIDES, 0, err) < 0 ||
 	    solve_add_deps(repo, &sv->requires, m->rel[NIP_REL_DEPENDS], m->nrel[NIP_REL_DEPENDS],
-		     NIP_REL_DEPENDS, err) < 0 ||
+		     NIP_REL_DEPENDS, 0, err) < 0 ||
 	    solve_add_deps(repo, &sv->conflicts, m->rel[NIP_REL_CONFLICTS], m->nrel[NIP_REL_CONFLICTS],
-		     NIP_REL_CONFLICTS, err) < 0 ||
+		     NIP_REL_CONFLICTS, 0, err) < 0 ||
 	    solve_add_deps(repo, &sv->obsoletes, m->rel[NIP_REL_OBSOLETES], m->nrel[NIP_REL_OBSOLETES],
-		     NIP_REL_OBSOLETES, err) < 0 ||
+		     NIP_REL_OBSOLETES, 0, err) < 0 ||
 	    solve_add_deps(repo, &sv->recommends, m->rel[NIP_REL_RECOMMENDS], m->nrel[NIP_REL_RECOMMENDS],
-		     NIP_REL_RECOMMENDS, err) < 0)
+		     NIP_REL_RECOMMENDS, 0, err) < 0)
 		return nip_err_prefix(err, "%s-%s: ", m->name, m->version);
 	if ((size_t)p >= s->nhandles) {
 		size_t n = (size_t)p + 64;

@@ -24,7 +24,7 @@ static const char *solv_arch(const char *arch)
 	return strcmp(arch, "noarch") == 0 || strcmp(arch, "any") == 0 ? "all" : arch;
 }
 
-static int add_entry(Repo *repo, Repodata *data, const struct nip_index_entry *e,
+static int add_entry(Repo *repo, Repodata *data, const struct nip_index_entry *e, int reference,
 		     struct nip_error *err)
 {
 	Pool *pool = repo->pool;
@@ -48,7 +48,7 @@ static int add_entry(Repo *repo, Repodata *data, const struct nip_index_entry *e
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
 		Offset *field = (Offset *)((char *)sv + fields[i].off);
 		if (solve_add_deps(repo, field, e->rel[fields[i].kind], e->nrel[fields[i].kind],
-				   fields[i].kind, err) < 0)
+				   fields[i].kind, reference, err) < 0)
 			return nip_err_prefix(err, "%s-%s: ", e->name, e->version);
 	}
 	repodata_set_bin_checksum(data, p, SOLVABLE_CHECKSUM, REPOKEY_TYPE_SHA256, e->cid);
@@ -70,12 +70,13 @@ int solv_start(struct solv_build *b, const char *track, struct nip_error *err)
 	pool_setdisttype(b->pool, DISTTYPE_DEB);
 	b->repo = repo_create(b->pool, track);
 	b->data = repo_add_repodata(b->repo, 0);
+	b->reference = 0;
 	return 0;
 }
 
 int solv_add(struct solv_build *b, const struct nip_index_entry *e, struct nip_error *err)
 {
-	return add_entry(b->repo, b->data, e, err);
+	return add_entry(b->repo, b->data, e, b->reference, err);
 }
 
 int solv_finish(struct solv_build *b, int dirfd, const char *name, struct nip_error *err)
@@ -179,7 +180,7 @@ int nip_solver_want(struct nip_solver *s, const char *spec, struct nip_error *er
 	plain = r.n == 1 && r.alts[0].op == NIP_OP_NONE;
 	id = plain ? pool_str2id(s->pool, r.alts[0].name, 1) : 0;
 	nip_relation_free(&r);
-	if (!plain && solve_dep_id(s->pool, spec, NIP_REL_DEPENDS, &id, err) < 0)
+	if (!plain && solve_dep_id(s->pool, spec, NIP_REL_DEPENDS, 0, &id, err) < 0)
 		return -1;
 	queue_push2(&s->jobs,
 		    SOLVER_INSTALL | (plain && named(s->pool, id) ? SOLVER_SOLVABLE_NAME : SOLVER_SOLVABLE_PROVIDES),
