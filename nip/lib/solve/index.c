@@ -94,42 +94,56 @@ int nip_solv_from_index(const char *track, int dirfd, char *const *parts, size_t
 int solv_from_index(const char *track, int dirfd, char *const *parts, size_t nparts,
 		    const char *name, int reference, struct nip_error *err)
 {
-	struct solv_build b;
+	unsigned char *slow = calloc(nparts + 1, 1); /* parts left to Jansson */
+	struct solv_build b = {0};
+	size_t i;
+	int rc = -1;
 
+	if (!slow)
+		return nip_err(err, NIP_E_NOMEM, "out of memory");
+again:
 	if (solv_start(&b, track, err) < 0)
-		return -1;
+		goto out;
 	b.reference = reference;
-	for (size_t i = 0; i < nparts; i++) {
+	for (i = 0; i < nparts; i++) {
 		struct nip_buf text;
 		json_error_t je;
 		json_t *doc = NULL;
-		int rc;
+		int r;
 
-		if (nip_read_file(dirfd, parts[i], NIP_INDEX_PART_MAX, 1, &text, err) < 0) {
+		if (nip_read_file(dirfd, parts[i], NIP_INDEX_PART_MAX, 1, &text, err) < 0)
+			goto fail;
+		r = reference || slow[i] ? 1 : index_scan(&b, parts[i], (const char *)text.data, text.len, err);
+		if (r == 1 && !reference && !slow[i]) {
+			/* Not the publisher's form: start again, this part by
+			 * the reference reader. */
+			nip_buf_free(&text);
+			slow[i] = 1;
 			solv_abandon(&b);
-			return nip_err_prefix(err, "track %s: ", track);
+			goto again;
 		}
-		rc = reference ? 1 : index_scan(&b, parts[i], (const char *)text.data, text.len, err);
-		if (rc == 1) /* not the publisher's form: the reference reader */
+		if (r == 1)
 			doc = json_loadb((const char *)text.data, text.len, JSON_REJECT_DUPLICATES, &je);
 		nip_buf_free(&text);
-		if (rc < 0) {
-			solv_abandon(&b);
-			return nip_err_prefix(err, "track %s: ", track);
+		if (r < 0)
+			goto fail;
+		if (r == 1 && !doc) {
+			nip_err(err, NIP_E_FORMAT, "track %s: %s: line %d: %s", track, parts[i], je.line,
+				je.text);
+			goto abandon;
 		}
-		if (rc == 0)
-			continue;
-		if (!doc) {
-			solv_abandon(&b);
-			return nip_err(err, NIP_E_FORMAT, "track %s: %s: line %d: %s", track, parts[i],
-				       je.line, je.text);
-		}
-		rc = add_part(&b, parts[i], doc, err);
+		r = r == 1 ? add_part(&b, parts[i], doc, err) : 0;
 		json_decref(doc);
-		if (rc < 0) {
-			solv_abandon(&b);
-			return nip_err_prefix(err, "track %s: ", track);
-		}
+		if (r < 0)
+			goto fail;
 	}
-	return solv_finish(&b, dirfd, name, err);
+	rc = solv_finish(&b, dirfd, name, err);
+	goto out;
+fail:
+	nip_err_prefix(err, "track %s: ", track);
+abandon:
+	solv_abandon(&b);
+out:
+	free(slow);
+	return rc;
 }

@@ -187,6 +187,7 @@ static const char *const keys[] = {"name", "version", "arch", "cid", "path", "si
 				   "kind", "size", "depends", "provides", "conflicts", "obsoletes",
 				   "recommends"};
 #define NKEYS (sizeof keys / sizeof *keys)
+static const size_t keylen[NKEYS] = {4, 7, 4, 3, 4, 6, 7, 4, 4, 7, 8, 9, 9, 10};
 
 /* One package object; 1: not mine. */
 static int package(struct scan *s, struct nip_index_entry *e, char **rels, size_t relcap,
@@ -202,11 +203,12 @@ static int package(struct scan *s, struct nip_index_entry *e, char **rels, size_
 	if (eat(s, '}'))
 		return 1;
 	do {
+		size_t before = s->used, klen, i;
 		const char *k = string(s);
-		size_t i;
 		if (!k || !eat(s, ':'))
 			return 1;
-		for (i = 0; i < NKEYS && strcmp(keys[i], k) != 0; i++)
+		klen = s->used - before - 1;
+		for (i = 0; i < NKEYS && !(keylen[i] == klen && memcmp(keys[i], k, klen) == 0); i++)
 			;
 		if (i == NKEYS || (seen & (1u << i)))
 			return 1;
@@ -249,53 +251,51 @@ static int package(struct scan *s, struct nip_index_entry *e, char **rels, size_
 	return eat(s, '}') ? 0 : 1;
 }
 
-/* One pass over the part; b NULL only checks that every package is of the
- * form this scanner reads, so nothing is added before a part is known to
- * be its (the fallback would add it all again). */
-static int pass(struct solv_build *b, const char *part, const char *text, size_t len, char *out,
-		char **rels, struct nip_error *err)
+/* Adds every package of the part; 1 as soon as it meets what it does not
+ * read, having added some: the caller starts the build again with this
+ * part left to Jansson (a publisher never writes such a part, so the
+ * normal case is one pass). */
+int index_scan(struct solv_build *b, const char *part, const char *text, size_t len,
+	       struct nip_error *err)
 {
-	struct scan s = {text, text + len, out, 0};
+	char **rels = malloc(NIP_RELATIONS_MAX * NIP_REL_COUNT * sizeof *rels);
+	struct scan s = {text, text + len, malloc(len + 1), 0};
 	const char *k;
 	size_t i = 0;
+	int rc = 1;
 
+	if (!s.out || !rels) {
+		rc = nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
 	if (!eat(&s, '{') || !(k = string(&s)) || strcmp(k, "packages") != 0 || !eat(&s, ':') ||
 	    !eat(&s, '['))
-		return 1;
+		goto out;
 	if (!eat(&s, ']')) {
 		do {
 			struct nip_index_entry e;
 			const char *cid;
 			s.used = 0;
 			if (package(&s, &e, rels, NIP_RELATIONS_MAX * NIP_REL_COUNT, &cid) != 0)
-				return 1;
-			if (!b)
-				continue;
+				goto out;
 			if (!e.name || !e.version || !e.arch || !e.path || !e.signer || !cid ||
-			    nip_cid_parse(cid, e.cid, err) < 0)
-				return nip_err(err, NIP_E_FORMAT,
-					       "%s: packages[%zu]: a field is missing or malformed", part, i);
-			if (solv_add(b, &e, err) < 0)
-				return -1;
+			    nip_cid_parse(cid, e.cid, err) < 0) {
+				rc = nip_err(err, NIP_E_FORMAT,
+					     "%s: packages[%zu]: a field is missing or malformed", part, i);
+				goto out;
+			}
+			if (solv_add(b, &e, err) < 0) {
+				rc = -1;
+				goto out;
+			}
 			i++;
 		} while (eat(&s, ','));
 		if (!eat(&s, ']'))
-			return 1;
+			goto out;
 	}
-	return eat(&s, '}') && (ws(&s), s.p == s.end) ? 0 : 1;
-}
-
-int index_scan(struct solv_build *b, const char *part, const char *text, size_t len,
-	       struct nip_error *err)
-{
-	char *out = malloc(len + 1), **rels = malloc(NIP_RELATIONS_MAX * NIP_REL_COUNT * sizeof *rels);
-	int rc;
-
-	if (!out || !rels)
-		rc = nip_err(err, NIP_E_NOMEM, "out of memory");
-	else if ((rc = pass(NULL, part, text, len, out, rels, err)) == 0)
-		rc = pass(b, part, text, len, out, rels, err);
-	free(out);
+	rc = eat(&s, '}') && (ws(&s), s.p == s.end) ? 0 : 1;
+out:
+	free(s.out);
 	free(rels);
 	return rc;
 }
