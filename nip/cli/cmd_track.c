@@ -217,6 +217,7 @@ static int track_add(const struct cli_opts *o, int argc, char **argv)
 {
 	const char *name = NULL, *url = NULL, *pub = NULL, *rootjson = NULL, *mirrors[8];
 	size_t nmirrors = 0;
+	int64_t priority = 0;
 	struct nip_pubkey key;
 	struct nip_fetcher f = {0};
 	struct nip_root *r = NULL;
@@ -232,6 +233,10 @@ static int track_add(const struct cli_opts *o, int argc, char **argv)
 			rootjson = v;
 		else if (strcmp(x, "--mirror") == 0 && nmirrors < 8 && (v = value(argc, argv, &i)))
 			mirrors[nmirrors++] = v;
+		else if (strcmp(x, "--priority") == 0 && (v = value(argc, argv, &i))) {
+			if (nip_parse_i64(v, -1000, 1000, &priority) < 0)
+				return cli_usage(o, &cli_cmd_track, "track add: --priority: not a number from -1000 to 1000");
+		}
 		else if (x[0] != '-' && !name)
 			name = x;
 		else if (x[0] != '-' && !url)
@@ -249,8 +254,8 @@ static int track_add(const struct cli_opts *o, int argc, char **argv)
 		goto out;
 	if (nip_fetcher_default(NULL, &f, &err) < 0 || cli_open_root(o, 1, &r, &err) < 0)
 		goto out;
-	rc = nip_txn_track_add(r, name, url, mirrors, nmirrors, pub ? &key : NULL, rootjson ? b.data : NULL,
-			       b.len, &f, &err);
+	rc = nip_txn_track_add(r, name, url, mirrors, nmirrors, (int)priority, pub ? &key : NULL,
+			       rootjson ? b.data : NULL, b.len, &f, &err);
 out:
 	nip_root_close(r);
 	nip_fetcher_free(&f);
@@ -348,6 +353,8 @@ const struct cli_cmd cli_cmd_track = {
 	"       nip track add NAME URL --pubkey ROOT.pub | --root-json ROOT.json\n"
 	"                 [--mirror URL]...   (up to 8; packages are fetched from the\n"
 	"                 track's URL, then each mirror, all checked the same)\n"
+	"                 [--priority N]      (-1000..1000, default 0: a track of\n"
+	"                 higher priority wins whatever the versions)\n"
 	"       nip track list\n"
 	"       nip track remove NAME\n"
 	"\n"

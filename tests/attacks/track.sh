@@ -124,6 +124,20 @@ check "endless data from the server, the mirror serves" "$NIP" --root "$R4" inst
 rules '{}'
 check "fsck after the mirrors" "$NIP" --root "$R4" fsck
 
+# A transfer cut in the middle resumes where it stopped (Range), from the
+# same server.
+mkpkg pub large 1.0-1
+head -c 300000 /dev/urandom >"$T/s/pub-large-1.0-1/usr/bin/blob"
+"$NIP" pack --key "$T/pub.key" --name large --version 1.0-1 -o "$T/pub-large-1.0-1.nip" \
+	"$T/s/pub-large-1.0-1" >/dev/null
+"$NIP" publish --track "$T/track" --online-key "$T/online.key" "$T/pub-large-1.0-1.nip" >/dev/null
+check "refresh" "$NIP" --root "$R4" refresh
+rules "{\"cut\": [\"$(target large)\"]}"
+check "a transfer cut halfway resumes with Range" "$NIP" --root "$R4" install large
+check "the server saw the Range request" grep -q "$(target large) [1-9]" "$T/rules.json.ranges"
+rules '{}'
+
+
 # Wrong key: a timestamp signed by a key the root does not name, made by a
 # track that names it.
 init "$T/forged" pub

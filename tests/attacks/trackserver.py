@@ -4,7 +4,10 @@ server would, except as RULES (a JSON file re-read on every request, so a
 test changes behaviour without a restart) says:
   {"override": {"URL-PATH-SUFFIX": "FILE"},  serve FILE instead
    "append": ["URL-PATH-SUBSTRING"],           add endless bytes after it
-   "trickle": ["URL-PATH-SUBSTRING"]}          one byte a second
+   "trickle": ["URL-PATH-SUBSTRING"],          one byte a second
+   "cut": ["URL-PATH-SUBSTRING"]}              half the body, then close,
+                                               unless a Range asks for the rest
+Range requests are honoured (206), and each is noted in RULES.ranges.
 Prints "port N" once listening on 127.0.0.1."""
 import http.server
 import json
@@ -46,10 +49,27 @@ class H(http.server.SimpleHTTPRequestHandler):
                 body = fh.read()
         endless = any(s in path for s in r.get("append", []))
         slow = any(s in path for s in r.get("trickle", []))
+        cut = any(s in path for s in r.get("cut", []))
+        rng = self.headers.get("Range", "")
+        if rng.startswith("bytes=") and rng.endswith("-") and rng[6:-1].isdigit():
+            start = int(rng[6:-1])
+            with open(rules_path + ".ranges", "a") as f:
+                f.write(f"{path} {start}\n")
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+            self.send_header("Content-Length", str(len(body) - start))
+            self.end_headers()
+            self.wfile.write(body[start:])
+            return
         self.send_response(200)
         if not endless:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if cut:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         try:
             if slow:
                 for b in body:

@@ -83,6 +83,26 @@ check "log names the pinned track's root key" sh -c "'$NIP' --root '$R' log | gr
 check "install tool (publisher limited to tool*)" "$NIP" --root "$R" install tool
 same "tool runs" "$("$R/cells/system/current/usr/bin/tool")" "tool 1.0-1"
 
+# Two tracks: a track of higher priority wins whatever the versions.
+mkpkg pub hello 9.0-1
+"$NIP" key generate "$T/broot.key" >/dev/null
+"$NIP" track init "$T/beta" --root-key "$T/broot.key" --online-key "$T/online.key.pub" \
+	--publisher "$T/pub.key.pub" --name beta >/dev/null
+"$NIP" publish --track "$T/beta" --online-key "$T/online.key" "$T/hello-9.0-1.nip" >/dev/null
+stable_url=$url
+serve "$T/beta"
+check "track add beta --priority -1" "$NIP" --root "$R" track add beta "$url" --pubkey "$T/broot.key.pub" --priority -1
+check "refresh both" "$NIP" --root "$R" refresh
+check "upgrade --dry-run: stable's hello, beta ranks lower" "$NIP" --root "$R" upgrade --dry-run hello
+grep -q '^~ hello 1.0-1 -> 1.1-1 (stable)$' .out && pass "the plan keeps to stable" || fail "the plan keeps to stable ($(cat .out))"
+check "track remove beta" "$NIP" --root "$R" track remove beta
+check "track add beta --priority 5" "$NIP" --root "$R" track add beta "$url" --pubkey "$T/broot.key.pub" --priority 5
+check "refresh" "$NIP" --root "$R" refresh beta
+check "upgrade --dry-run: beta's hello now" "$NIP" --root "$R" upgrade --dry-run hello
+grep -q '^~ hello 1.0-1 -> 9.0-1 (beta)$' .out && pass "the plan takes beta's" || fail "the plan takes beta's ($(cat .out))"
+check "track remove beta" "$NIP" --root "$R" track remove beta
+url=$stable_url
+
 # Offline: what is in the cache installs; what is not is exit 5.
 kill $servers 2>/dev/null
 check "remove hello" "$NIP" --root "$R" remove --cascade hello

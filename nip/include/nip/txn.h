@@ -83,11 +83,13 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 /* nip_track_add and nip_track_remove, each logged in ProvChain (a pinned
  * root key is trust). Mirrors (http(s) URLs, kept in the root's config as
  * "mirrors.NAME") serve the track's packages when its URL fails; what they
- * send is checked against the signed metadata like anything else. */
+ * send is checked against the signed metadata like anything else. A track
+ * of higher priority ("priority.NAME", -1000 to 1000, default 0) wins over
+ * one of lower whatever the versions. */
 int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
-		      const char *const *mirrors, size_t nmirrors, const struct nip_pubkey *root_pub,
-		      const void *root_json, size_t root_len, const struct nip_fetcher *f,
-		      struct nip_error *err);
+		      const char *const *mirrors, size_t nmirrors, int priority,
+		      const struct nip_pubkey *root_pub, const void *root_json, size_t root_len,
+		      const struct nip_fetcher *f, struct nip_error *err);
 int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error *err);
 /* Every package of the pinned tracks whose name or summary contains term. */
 int nip_txn_search(struct nip_root *r, const char *term,

@@ -21,10 +21,11 @@
 /* ---- pinning and dropping tracks: trust changes, logged ----------------- */
 
 int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
-		      const char *const *mirrors, size_t nmirrors, const struct nip_pubkey *root_pub,
-		      const void *root_json, size_t root_len, const struct nip_fetcher *f,
-		      struct nip_error *err)
+		      const char *const *mirrors, size_t nmirrors, int priority,
+		      const struct nip_pubkey *root_pub, const void *root_json, size_t root_len,
+		      const struct nip_fetcher *f, struct nip_error *err)
 {
+	char pkey[NIP_TRACK_NAME_MAX + 16], pval[16];
 	char subject[NIP_TRACK_NAME_MAX + 64], id[NIP_KEYID_HEX], key[NIP_TRACK_NAME_MAX + 16];
 	struct nip_buf list;
 
@@ -54,7 +55,10 @@ int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
 		nip_buf_free(&list);
 		return -1;
 	}
-	if (nip_db_config_set(r->db, key, nmirrors ? (char *)list.data : NULL, err) < 0) {
+	snprintf(pkey, sizeof pkey, "priority.%s", name);
+	snprintf(pval, sizeof pval, "%d", priority);
+	if (nip_db_config_set(r->db, key, nmirrors ? (char *)list.data : NULL, err) < 0 ||
+	    nip_db_config_set(r->db, pkey, priority ? pval : NULL, err) < 0) {
 		nip_db_rollback(r->db);
 		nip_buf_free(&list);
 		return -1;
@@ -65,15 +69,16 @@ int nip_txn_track_add(struct nip_root *r, const char *name, const char *url,
 
 int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error *err)
 {
-	char subject[NIP_TRACK_NAME_MAX + 16], key[NIP_TRACK_NAME_MAX + 16];
+	char subject[NIP_TRACK_NAME_MAX + 16], key[NIP_TRACK_NAME_MAX + 16], pkey[NIP_TRACK_NAME_MAX + 16];
 
 	if (nip_track_remove(r->fd, name, err) < 0)
 		return -1;
 	snprintf(subject, sizeof subject, "track=%s", name);
 	snprintf(key, sizeof key, "mirrors.%s", name);
+	snprintf(pkey, sizeof pkey, "priority.%s", name);
 	if (nip_db_begin(r->db, err) < 0)
 		return -1;
-	if (nip_db_config_set(r->db, key, NULL, err) < 0) {
+	if (nip_db_config_set(r->db, key, NULL, err) < 0 || nip_db_config_set(r->db, pkey, NULL, err) < 0) {
 		nip_db_rollback(r->db);
 		return -1;
 	}
@@ -151,6 +156,25 @@ static void tracks_free(struct tracks *t)
 	free(t->v);
 }
 
+/* config "priority.NAME": a track of higher priority wins over one of
+ * lower whatever the versions (default 0). */
+static int track_priority(struct nip_root *r, const char *name, int *out, struct nip_error *err)
+{
+	char key[NIP_NAME_MAX + 16], *v = NULL;
+	int64_t p = 0;
+
+	snprintf(key, sizeof key, "priority.%s", name);
+	if (nip_db_config_get(r->db, key, &v, err) < 0)
+		return -1;
+	if (v && nip_parse_i64(v, -1000, 1000, &p) < 0) {
+		free(v);
+		return nip_err(err, NIP_E_FORMAT, "%s: config %s: not a number from -1000 to 1000", r->path, key);
+	}
+	free(v);
+	*out = (int)p;
+	return 0;
+}
+
 /* Every pinned track with an index goes into the solver. */
 static int tracks_load(struct nip_root *r, struct nip_solver *s, struct tracks *t, struct nip_error *err)
 {
@@ -171,13 +195,13 @@ static int tracks_load(struct nip_root *r, struct nip_solver *s, struct tracks *
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct track *k = &t->v[t->n];
-		int fd;
+		int fd, prio;
 		snprintf(k->name, sizeof k->name, "%s", info[i].name);
 		snprintf(k->url, sizeof k->url, "%s", info[i].url);
 		t->n++;
-		if (nip_txn_track_cache(r, k->name, &fd, err) < 0)
+		if (nip_txn_track_cache(r, k->name, &fd, err) < 0 || track_priority(r, k->name, &prio, err) < 0)
 			goto out;
-		rc = nip_solver_add_track(s, k->name, 0, fd, err);
+		rc = nip_solver_add_track(s, k->name, prio, fd, err);
 		close(fd);
 		if (rc < 0 || nip_track_publishers(r->fd, k->name, &k->pubs, &k->npubs, err) < 0)
 			goto out;
