@@ -78,18 +78,21 @@ printf 'X' | dd of="$p" bs=1 seek=100 conv=notrunc 2>/dev/null
 check "refresh after restoring the bin" "$NIP" --root "$T/r" refresh
 before=$(state)
 mkdir -p "$T/md" "$T/dl"
-if [ -x "$top/tests/tuf-client" ]; then
-	expect_tc() { "$top/tests/tuf-client" --metadata-dir "$T/md" --metadata-url "$url/metadata" \
-		--target-base-url "$url/targets" --target-dir "$T/dl" --target-name pkgs/hello-1.2-1-x86_64.nip download; }
-	"$top/tests/tuf-client" --metadata-dir "$T/md" init "$T/track/metadata/1.root.json"
-	if expect_tc 2>"$T/tc.err"; then fail "an altered package downloads"; else
-		pass "an altered package is refused by its hash"
-	fi
-	cp "$T/saved.nip" "$p"
-	if expect_tc 2>"$T/tc.err"; then pass "the intact package downloads"; else
-		fail "the intact package does not download"
-		sed 's/^/# /' "$T/tc.err"
-	fi
+# The package through the TUF client alone (tests/tuf-client, what the
+# conformance suite drives): the altered bytes fail their signed hash.
+tc=${TUF_CLIENT:-$top/tests/tuf-client}
+tc_download() {
+	"$tc" --metadata-dir "$T/md" --metadata-url "$url/metadata" --target-base-url "$url/targets" \
+		--target-dir "$T/dl" --target-name pkgs/hello-1.2-1-x86_64.nip download
+}
+check "tuf-client init" "$tc" --metadata-dir "$T/md" init "$T/track/metadata/1.root.json"
+if tc_download 2>"$T/tc.err"; then fail "an altered package downloads"; else
+	pass "an altered package is refused by its hash"
+fi
+cp "$T/saved.nip" "$p"
+if tc_download 2>"$T/tc.err"; then pass "the intact package downloads"; else
+	fail "the intact package does not download"
+	sed 's/^/# /' "$T/tc.err"
 fi
 cp "$T/saved.nip" "$p"
 

@@ -18,6 +18,14 @@ time_t tuf_now(const struct nip_tuf_client *c)
 	return c->o.now ? c->o.now : time(NULL);
 }
 
+/* nip_read_file starts its buffer afresh: a buffer read into is emptied
+ * this way before it is used again. */
+static void buf_reset(struct nip_buf *b, size_t max, const char *what)
+{
+	nip_buf_free(b);
+	nip_buf_init(b, max, what);
+}
+
 static int buf_sink(void *ctx, const void *p, size_t n, struct nip_error *err)
 {
 	return nip_buf_append(ctx, p, n, err);
@@ -43,6 +51,8 @@ static int read_local(struct nip_tuf_client *c, const char *role, size_t max, st
 		return -1;
 	}
 	rc = nip_read_file(c->o.metadata_dirfd, (char *)name.data, max, 1, out, err);
+	if (rc == 0)
+		out->what = "trusted metadata"; /* name.data goes below */
 	if (rc < 0 && err && (err->errnum == ENOENT))
 		rc = 1;
 	nip_buf_free(&name);
@@ -304,7 +314,7 @@ static int update_timestamp(struct nip_tuf_client *c, struct nip_error *err)
 	 * one that no longer verifies (keys rotated) is ignored. */
 	if (read_local(c, "timestamp", NIP_TUF_TIMESTAMP_MAX, &b, &ignored) == 0)
 		accept_timestamp(c, b.data, b.len, "trusted timestamp.json", &ignored);
-	b.len = 0;
+	buf_reset(&b, NIP_TUF_TIMESTAMP_MAX, "timestamp.json");
 	rc = fetch_md(c, "timestamp.json", 0, NIP_TUF_TIMESTAMP_MAX, &b, err);
 	if (rc == NIP_FETCH_NOTFOUND)
 		rc = nip_err(err, NIP_E_NETWORK, "%s: timestamp.json: not found on the server", c->label);
@@ -404,7 +414,7 @@ static int update_snapshot(struct nip_tuf_client *c, struct nip_error *err)
 		nip_buf_free(&b);
 		return 0;
 	}
-	b.len = 0;
+	buf_reset(&b, NIP_TUF_SNAPSHOT_MAX, "snapshot.json");
 	if (tuf_fileinfo(json_object_get(c->timestamp->meta, "snapshot.json"), 0, &fi,
 			 "timestamp.json: meta[snapshot.json]", err) < 0) {
 		rc = -1;
@@ -536,7 +546,7 @@ int tuf_load_targets(struct nip_tuf_client *c, const char *role, const char *del
 		goto out;
 	}
 	rc = -1;
-	b.len = 0;
+	buf_reset(&b, NIP_TUF_TARGETS_MAX, "targets");
 	if (check_final_snapshot(c, err) < 0)
 		goto out;
 	snprintf(key, sizeof key, "%s.json", role);
@@ -628,7 +638,7 @@ int nip_tuf_load_trusted(struct nip_tuf_client *c, struct nip_error *err)
 		rc = accept_timestamp(c, b.data, b.len, "trusted timestamp.json", err) < 0 ? -1 : 0;
 	if (rc == 0 && tuf_expired(c->timestamp, tuf_now(c)))
 		rc = expired_err(c, c->timestamp, "timestamp.json", err);
-	b.len = 0;
+	buf_reset(&b, NIP_TUF_SNAPSHOT_MAX, "trusted metadata");
 	if (rc == 0)
 		rc = read_local(c, "snapshot", NIP_TUF_SNAPSHOT_MAX, &b, err);
 	if (rc == 0)

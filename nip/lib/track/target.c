@@ -124,14 +124,18 @@ int nip_tuf_find_target(struct nip_tuf_client *c, const char *path, struct nip_t
 			if (walk_push(&todo, r->name, seen.name[seen.n - 1]) < 0)
 				goto nomem;
 			if (r->terminating) {
-				/* Only this child may answer for the path now. */
-				char *kn = todo.name[todo.n - 1], *kp = todo.parent[todo.n - 1];
-				todo.n--;
-				walk_clear(&todo);
+				/* What was waiting from higher up is dropped: after this
+				 * role's siblings listed before it, only this role may
+				 * answer for the path. */
+				size_t keep = todo.n - before;
+				for (size_t k = 0; k < before; k++) {
+					free(todo.name[k]);
+					free(todo.parent[k]);
+				}
+				memmove(todo.name, todo.name + before, keep * sizeof *todo.name);
+				memmove(todo.parent, todo.parent + before, keep * sizeof *todo.parent);
+				todo.n = keep;
 				before = 0;
-				todo.name[0] = kn;
-				todo.parent[0] = kp;
-				todo.n = 1;
 				break;
 			}
 		}
