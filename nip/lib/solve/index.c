@@ -94,13 +94,10 @@ int nip_solv_from_index(const char *track, int dirfd, char *const *parts, size_t
 int solv_from_index(const char *track, int dirfd, char *const *parts, size_t nparts,
 		    const char *name, int reference, struct nip_error *err)
 {
-	unsigned char *slow = calloc(nparts + 1, 1); /* parts left to Jansson */
 	struct solv_build b = {0};
 	size_t i;
 	int rc = -1;
 
-	if (!slow)
-		return nip_err(err, NIP_E_NOMEM, "out of memory");
 again:
 	if (solv_start(&b, track, err) < 0)
 		goto out;
@@ -113,12 +110,12 @@ again:
 
 		if (nip_read_file(dirfd, parts[i], NIP_INDEX_PART_MAX, 1, &text, err) < 0)
 			goto fail;
-		r = reference || slow[i] ? 1 : index_scan(&b, parts[i], (const char *)text.data, text.len, err);
-		if (r == 1 && !reference && !slow[i]) {
-			/* Not the publisher's form: start again, this part by
-			 * the reference reader. */
+		r = reference ? 1 : index_scan(&b, parts[i], (const char *)text.data, text.len, err);
+		if (r == 1 && !reference) {
+			/* Not the publisher's form: start again, every part by
+			 * the reference reader (so at most once). */
 			nip_buf_free(&text);
-			slow[i] = 1;
+			reference = 1;
 			solv_abandon(&b);
 			goto again;
 		}
@@ -144,6 +141,5 @@ fail:
 abandon:
 	solv_abandon(&b);
 out:
-	free(slow);
 	return rc;
 }

@@ -43,8 +43,8 @@ int solv_add(struct solv_build *b, const struct nip_index_entry *e, struct nip_e
 int solv_finish(struct solv_build *b, int dirfd, const char *name, struct nip_error *err);
 void solv_abandon(struct solv_build *b);
 /* The fast reader of an index part (iscan.c): 0 added, 1 not of the form
- * it reads (some may have been added: build again, this part by the
- * reference reader), -1 error. */
+ * it reads (some may have been added: build again by the reference
+ * reader), -1 error. */
 int index_scan(struct solv_build *b, const char *part, const char *text, size_t len,
 	       struct nip_error *err);
 /* nip_solv_from_index by the fast readers, or by the reference ones: the

@@ -252,7 +252,7 @@ static int package(struct scan *s, struct nip_index_entry *e, char **rels, size_
 }
 
 /* Adds every package of the part; 1 as soon as it meets what it does not
- * read, having added some: the caller starts the build again with this
+ * read, having added some: the caller starts the build again with every
  * part left to Jansson (a publisher never writes such a part, so the
  * normal case is one pass). */
 int index_scan(struct solv_build *b, const char *part, const char *text, size_t len,
@@ -262,16 +262,30 @@ int index_scan(struct solv_build *b, const char *part, const char *text, size_t 
 	struct scan s = {text, text + len, malloc(len + 1), 0};
 	const char *k;
 	size_t i = 0;
-	int rc = 1;
+	int rc = 1, seen_bin = 0, seen_packages = 0;
 
 	if (!s.out || !rels) {
 		rc = nip_err(err, NIP_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (!eat(&s, '{') || !(k = string(&s)) || strcmp(k, "packages") != 0 || !eat(&s, ':') ||
-	    !eat(&s, '['))
+	/* {"bin": "XX", "packages": [...]}, keys in any order, each once. */
+	if (!eat(&s, '{'))
 		goto out;
-	if (!eat(&s, ']')) {
+	do {
+		s.used = 0;
+		if (!(k = string(&s)) || !eat(&s, ':'))
+			goto out;
+		if (strcmp(k, "bin") == 0 && !seen_bin) {
+			seen_bin = 1;
+			if (!string(&s))
+				goto out;
+			continue;
+		}
+		if (strcmp(k, "packages") != 0 || seen_packages || !eat(&s, '['))
+			goto out;
+		seen_packages = 1;
+		if (eat(&s, ']'))
+			continue;
 		do {
 			struct nip_index_entry e;
 			const char *cid;
@@ -292,7 +306,9 @@ int index_scan(struct solv_build *b, const char *part, const char *text, size_t 
 		} while (eat(&s, ','));
 		if (!eat(&s, ']'))
 			goto out;
-	}
+	} while (eat(&s, ','));
+	if (!seen_packages)
+		goto out;
 	rc = eat(&s, '}') && (ws(&s), s.p == s.end) ? 0 : 1;
 out:
 	free(s.out);
