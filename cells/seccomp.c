@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <seccomp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -418,19 +419,21 @@ static void cache_write(int dirfd, const char *name, unsigned char *buf, size_t 
 
 int cell_seccomp_export(uint64_t promises, int fd, int cache_fd, struct nip_error *err)
 {
-	static unsigned char buf[CACHE_MAX];
+	unsigned char *buf = malloc(CACHE_MAX);
 	char name[96];
 	scmp_filter_ctx ctx;
 	size_t len = 0;
 	ssize_t n;
 	int mem = -1, rc = -1;
 
+	if (!buf)
+		return nip_err(err, NIP_E_NOMEM, "out of memory");
 	snprintf(name, sizeof name, "seccomp-%016llx-%016llx.bpf", (unsigned long long)promises,
 		 (unsigned long long)table_hash());
 	if (cache_fd >= 0 && (len = cache_read(cache_fd, name, buf)) > 0)
 		goto send;
 	if (!(ctx = make(promises, 1, 0, err)))
-		return -1;
+		goto out;
 	mem = memfd_create("nip-bpf", MFD_CLOEXEC);
 	if (mem < 0 || seccomp_export_bpf(ctx, mem) < 0 || lseek(mem, 0, SEEK_SET) < 0) {
 		seccomp_release(ctx);
@@ -455,6 +458,7 @@ send:
 out:
 	if (mem >= 0)
 		close(mem);
+	free(buf);
 	return rc;
 }
 

@@ -30,6 +30,8 @@ struct run_args {
 	size_t nbinds;
 	char *env[MAX_ENV];
 	size_t nenv;
+	char *owned[MAX_ENV]; /* the "NAME=value" strings made here */
+	size_t nowned;
 	int net, tty, best_effort;
 	int first; /* index of the program in argv */
 };
@@ -57,7 +59,8 @@ static int add_env_arg(struct run_args *a, const char *arg)
 	if (!(s = malloc(n)))
 		return -1;
 	snprintf(s, n, "%s=%s", arg, v);
-	return env_add(a, s); /* lives until nip exits */
+	a->owned[a->nowned++] = s;
+	return env_add(a, s);
 }
 
 static int parse_bind(const struct cli_opts *o, struct run_args *a, char *spec)
@@ -334,6 +337,8 @@ out:
 	nip_policy_free(p);
 	nip_policy_free(narrow);
 	nip_cell_log_close(lp.log);
+	for (size_t i = 0; i < a.nowned; i++)
+		free(a.owned[i]);
 	if (cache >= 0)
 		close(cache);
 	if (celldir >= 0)
