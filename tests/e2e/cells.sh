@@ -119,6 +119,13 @@ printf 'pledge stdio rpath\n' >"$T/readonly.policy"
 "$NIP" --root "$R" run --policy "$T/readonly.policy" -- /bin/sh -c 'echo hi > /tmp/x' >/dev/null 2>&1
 rc=$?
 same "run --policy readonly -- sh -c 'echo hi > /tmp/x': refused" "$([ $rc -ne 0 ] && echo refused)" refused
+# PID 1 forwards a signal sent to nip: the program dies of it, nip exits 143.
+"$NIP" --root "$R" run --cell plain -- sleep 20 &
+sleeper=$!
+sleep 0.5
+kill -TERM "$sleeper"
+wait "$sleeper"
+same "SIGTERM to nip reaches the program (143)" "$?" 143
 same "stdin and stdout pass through" "$(echo piped | "$NIP" --root "$R" run --cell web -- cat)" piped
 
 # ---- state survives upgrades and rollbacks ------------------------------------
