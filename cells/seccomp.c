@@ -247,16 +247,24 @@ static int add(scmp_filter_ctx ctx, uint32_t action, int nr, const struct row *r
 	return seccomp_rule_add_array(ctx, action, nr, n, c);
 }
 
+/* Landlock before ABI 3 cannot stop truncate(2) on a hidden path: the
+ * filter refuses that call instead (ftruncate stays, on descriptors that
+ * Landlock let open for writing). */
+static int old_landlock(void)
+{
+	return nip_landlock_abi() < 3;
+}
+
 static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
 {
 	size_t n = sizeof table / sizeof *table;
-	int rc;
+	int no_truncate = old_landlock(), rc;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &table[i];
 		int nr = r->nr, whole = 0, done = 0;
 
-		if (!(r->promises & promises))
+		if (!(r->promises & promises) || (no_truncate && nr == SCMP_SYS(truncate)))
 			continue;
 		/* All rows of a call are added when its first one is met. */
 		for (size_t k = 0; k < i && !done; k++)
@@ -428,8 +436,8 @@ int cell_seccomp_export(uint64_t promises, int fd, int cache_fd, struct nip_erro
 
 	if (!buf)
 		return nip_err(err, NIP_E_NOMEM, "out of memory");
-	snprintf(name, sizeof name, "seccomp-%016llx-%016llx.bpf", (unsigned long long)promises,
-		 (unsigned long long)table_hash());
+	snprintf(name, sizeof name, "seccomp-%016llx-%016llx%s.bpf", (unsigned long long)promises,
+		 (unsigned long long)table_hash(), old_landlock() ? "-ll2" : "");
 	if (cache_fd >= 0 && (len = cache_read(cache_fd, name, buf)) > 0)
 		goto send;
 	if (!(ctx = make(promises, 1, 0, err)))
