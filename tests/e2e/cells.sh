@@ -137,6 +137,15 @@ check "rollback web" "$NIP" --root "$R" --cell web rollback
 same "after the rollback the state is still there" "$("$NIP" --root "$R" run --cell web -- cat /var/data)" kept
 check "the deployment stays read-only" sh -c "! '$NIP' --root '$R' run --cell web -- sh -c 'echo x > /bin/x' 2>/dev/null"
 
+# The cell's /etc changes (state/etc) lie over the deployment's /etc.
+printf 'pledge stdio rpath proc exec\nunveil /etc r\n' >"$T/etc.policy"
+"$NIP" --root "$R" cell create conf --policy "$T/etc.policy" >/dev/null
+"$NIP" --root "$R" install --cell conf busybox.nip >/dev/null
+mkdir -p "$R/cells/conf/state/etc" && printf 'local\n' >"$R/cells/conf/state/etc/passwd"
+same "a local change in state/etc is what the cell sees" "$("$NIP" --root "$R" run --cell conf -- cat /etc/passwd)" local
+same "...the package's other files stay visible" "$("$NIP" --root "$R" run --cell conf -- cat /etc/shadow)" "root:SECRET:1::::::"
+check "cell remove conf" "$NIP" --root "$R" cell remove --purge conf
+
 # ---- ProvChain ---------------------------------------------------------------
 "$NIP" --root "$R" log >"$T/log"
 check "cell starts are in ProvChain" grep -q 'cell-start' "$T/log"

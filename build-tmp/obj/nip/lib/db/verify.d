@@ -1,0 +1,10 @@
+build-tmp/obj/nip/lib/db/verify.o: nip/lib/db/verify.c \
+ nip/lib/db/internal.h nip/include/nip/db.h nip/include/nip/crypto.h \
+ nip/include/nip/limits.h nip/include/nip/util.h \
+ nip/include/nip/package.h
+nip/lib/db/internal.h:
+nip/include/nip/db.h:
+nip/include/nip/crypto.h:
+nip/include/nip/limits.h:
+nip/include/nip/util.h:
+nip/include/nip/package.h:

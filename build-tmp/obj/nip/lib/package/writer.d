@@ -1,0 +1,10 @@
+build-tmp/obj/nip/lib/package/writer.o: nip/lib/package/writer.c \
+ nip/lib/package/internal.h nip/include/nip/package.h \
+ nip/include/nip/crypto.h nip/include/nip/limits.h nip/include/nip/util.h \
+ nip/lib/package/walk.h
+nip/lib/package/internal.h:
+nip/include/nip/package.h:
+nip/include/nip/crypto.h:
+nip/include/nip/limits.h:
+nip/include/nip/util.h:
+nip/lib/package/walk.h:
