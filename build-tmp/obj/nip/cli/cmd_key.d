@@ -1,6 +1,0 @@
-build-tmp/obj/nip/cli/cmd_key.o: nip/cli/cmd_key.c nip/cli/cli.h \
- nip/include/nip/util.h nip/include/nip/crypto.h nip/include/nip/limits.h
-nip/cli/cli.h:
-nip/include/nip/util.h:
-nip/include/nip/crypto.h:
-nip/include/nip/limits.h:

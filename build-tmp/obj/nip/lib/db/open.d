@@ -1,9 +1,0 @@
-build-tmp/obj/nip/lib/db/open.o: nip/lib/db/open.c nip/lib/db/internal.h \
- nip/include/nip/db.h nip/include/nip/crypto.h nip/include/nip/limits.h \
- nip/include/nip/util.h nip/include/nip/package.h
-nip/lib/db/internal.h:
-nip/include/nip/db.h:
-nip/include/nip/crypto.h:
-nip/include/nip/limits.h:
-nip/include/nip/util.h:
-nip/include/nip/package.h:

@@ -1,8 +1,0 @@
-build-tmp/obj/nip/lib/package/check.o: nip/lib/package/check.c \
- nip/lib/package/internal.h nip/include/nip/package.h \
- nip/include/nip/crypto.h nip/include/nip/limits.h nip/include/nip/util.h
-nip/lib/package/internal.h:
-nip/include/nip/package.h:
-nip/include/nip/crypto.h:
-nip/include/nip/limits.h:
-nip/include/nip/util.h:

@@ -1,2 +1,0 @@
-build-tmp/obj/nip/lib/util/fs.o: nip/lib/util/fs.c nip/include/nip/util.h
-nip/include/nip/util.h:
