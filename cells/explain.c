@@ -126,6 +126,10 @@ void nip_policy_explain(const struct nip_policy *p, int json, FILE *f)
 			fprintf(f, "  %-10s %s\n", nip_promise_name(i), nip_promise_says(i));
 	fprintf(f, "  every other call %s\n",
 		p->promises & NIP_PROMISE(ABORT) ? "kills the process" : "fails with EPERM");
+	if (!(p->promises & NIP_PROMISE(RPATH)))
+		fputs("note: without rpath only statically linked programs start (the dynamic loader "
+		      "opens libraries under the filter)\n",
+		      f);
 	if (!(p->promises & NIP_PROMISE(EXEC)))
 		fputs("programs: the program itself starts; it cannot start any other\n", f);
 	else if (p->execpromises == p->promises)

@@ -78,11 +78,40 @@ static int mkdir_at(int dirfd, const char *name, mode_t mode, struct nip_error *
 	return 0;
 }
 
+/* The cell's local configuration (state/etc, kept by upgrades' three-way
+ * merge) over the deployment's defaults: a read-only overlay with the
+ * state as the upper lower layer, mounted on the deployment's etc in this
+ * mount namespace only. Paths overlayfs cannot quote (',', ':') are left
+ * out, as is a state without etc. */
+static int overlay_etc(const struct nip_cell_spec *s, struct nip_error *err)
+{
+	char opts[8448], upper[4200], lower[4200];
+	struct dirent *e;
+	DIR *d;
+	int empty = 1;
+
+	snprintf(upper, sizeof upper, "%s/etc", s->state);
+	snprintf(lower, sizeof lower, "%s/etc", s->deploy);
+	if (strpbrk(upper, ",:") || strpbrk(lower, ",:") || !(d = opendir(upper)))
+		return 0;
+	while (empty && (e = readdir(d)))
+		empty = e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2]));
+	closedir(d);
+	if (empty || access(lower, F_OK) < 0)
+		return 0;
+	snprintf(opts, sizeof opts, "lowerdir=%s:%s", upper, lower);
+	if (mount("overlay", lower, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts) < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "laying the cell's /etc changes over /etc");
+	return 0;
+}
+
 int cell_open_sources(const struct nip_cell_spec *s, struct cell_sources *src, struct nip_error *err)
 {
 	int state;
 
 	src->host = !s->deploy;
+	if (!src->host && s->state && overlay_etc(s, err) < 0)
+		return -1;
 	src->top = open(src->host ? "/" : s->deploy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	src->state = -1;
 	src->bind = NULL;

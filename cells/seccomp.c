@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <seccomp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -246,16 +247,24 @@ static int add(scmp_filter_ctx ctx, uint32_t action, int nr, const struct row *r
 	return seccomp_rule_add_array(ctx, action, nr, n, c);
 }
 
+/* Landlock before ABI 3 cannot stop truncate(2) on a hidden path: the
+ * filter refuses that call instead (ftruncate stays, on descriptors that
+ * Landlock let open for writing). */
+static int old_landlock(void)
+{
+	return nip_landlock_abi() < 3;
+}
+
 static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
 {
 	size_t n = sizeof table / sizeof *table;
-	int rc;
+	int no_truncate = old_landlock(), rc;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &table[i];
 		int nr = r->nr, whole = 0, done = 0;
 
-		if (!(r->promises & promises))
+		if (!(r->promises & promises) || (no_truncate && nr == SCMP_SYS(truncate)))
 			continue;
 		/* All rows of a call are added when its first one is met. */
 		for (size_t k = 0; k < i && !done; k++)
@@ -418,19 +427,21 @@ static void cache_write(int dirfd, const char *name, unsigned char *buf, size_t 
 
 int cell_seccomp_export(uint64_t promises, int fd, int cache_fd, struct nip_error *err)
 {
-	static unsigned char buf[CACHE_MAX];
+	unsigned char *buf = malloc(CACHE_MAX);
 	char name[96];
 	scmp_filter_ctx ctx;
 	size_t len = 0;
 	ssize_t n;
 	int mem = -1, rc = -1;
 
-	snprintf(name, sizeof name, "seccomp-%016llx-%016llx.bpf", (unsigned long long)promises,
-		 (unsigned long long)table_hash());
+	if (!buf)
+		return nip_err(err, NIP_E_NOMEM, "out of memory");
+	snprintf(name, sizeof name, "seccomp-%016llx-%016llx%s.bpf", (unsigned long long)promises,
+		 (unsigned long long)table_hash(), old_landlock() ? "-ll2" : "");
 	if (cache_fd >= 0 && (len = cache_read(cache_fd, name, buf)) > 0)
 		goto send;
 	if (!(ctx = make(promises, 1, 0, err)))
-		return -1;
+		goto out;
 	mem = memfd_create("nip-bpf", MFD_CLOEXEC);
 	if (mem < 0 || seccomp_export_bpf(ctx, mem) < 0 || lseek(mem, 0, SEEK_SET) < 0) {
 		seccomp_release(ctx);
@@ -455,6 +466,7 @@ send:
 out:
 	if (mem >= 0)
 		close(mem);
+	free(buf);
 	return rc;
 }
 

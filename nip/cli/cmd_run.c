@@ -30,6 +30,8 @@ struct run_args {
 	size_t nbinds;
 	char *env[MAX_ENV];
 	size_t nenv;
+	char *owned[MAX_ENV]; /* the "NAME=value" strings made here */
+	size_t nowned;
 	int net, tty, best_effort;
 	int first; /* index of the program in argv */
 };
@@ -57,7 +59,8 @@ static int add_env_arg(struct run_args *a, const char *arg)
 	if (!(s = malloc(n)))
 		return -1;
 	snprintf(s, n, "%s=%s", arg, v);
-	return env_add(a, s); /* lives until nip exits */
+	a->owned[a->nowned++] = s;
+	return env_add(a, s);
 }
 
 static int parse_bind(const struct cli_opts *o, struct run_args *a, char *spec)
@@ -213,16 +216,25 @@ static int package_policy(const struct cli_opts *o, struct nip_policy *p, const 
 }
 
 struct log_prep {
-	const char *root;
+	const char *root, *subject, *program, *promises;
 	struct nip_cell_logger *log;
+	int pending; /* the cell-start entry waits for its commit */
 	struct nip_error err;
 };
 
-static void open_log(void *arg)
+/* The cell-start entry, made while the cell is set up. */
+static void open_log(void *arg, pid_t pid)
 {
 	struct log_prep *lp = arg;
-	if (nip_cell_log_open(lp->root, &lp->log, &lp->err) < 0)
+	char details[1200];
+
+	if (nip_cell_log_open(lp->root, &lp->log, &lp->err) < 0) {
 		lp->log = NULL;
+		return;
+	}
+	snprintf(details, sizeof details, "pid=%ld program=%.400s pledge=%s", (long)pid, lp->program,
+		 lp->promises);
+	lp->pending = nip_cell_log_begin(lp->log, "cell-start", lp->subject, details, &lp->err) == 0;
 }
 
 static void summary(const struct nip_policy *p, char *out, size_t n)
@@ -302,15 +314,18 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	s.best_effort = a.best_effort;
 	s.argv = argv + a.first;
 	s.envp = a.env;
-	if (nip_cell_start(&s, &c, &status, &err) < 0)
-		goto fail;
-	/* While the program runs: the record of its start, if this user
-	 * can write the root's log (its node key is the root owner's). */
+	/* The record of the start, if this user can write the root's log
+	 * (its node key is the root owner's): made while the cell is set
+	 * up, committed once the program runs. */
 	summary(p, promises, sizeof promises);
 	snprintf(subject, sizeof subject, "cell=%s", o->cell);
-	snprintf(details, sizeof details, "pid=%ld program=%.400s pledge=%s", (long)c.pid,
-		 argv[a.first], promises);
-	logged = lp.log && nip_cell_log_append(lp.log, "cell-start", subject, details, &lp.err) == 0;
+	lp.subject = subject;
+	lp.program = argv[a.first];
+	lp.promises = promises;
+	if (nip_cell_start(&s, &c, &status, &err) < 0)
+		goto fail;
+	logged = lp.pending && nip_cell_log_commit(lp.log, &lp.err) == 0;
+	lp.pending = 0;
 	if (rootfd >= 0 && !logged && o->verbose)
 		fprintf(stderr, "nip: note: cell start not logged: %s\n", lp.err.msg);
 	if (nip_cell_wait(&c, &status, &denied, &sigsys, &err) < 0)
@@ -333,7 +348,11 @@ fail:
 out:
 	nip_policy_free(p);
 	nip_policy_free(narrow);
+	if (lp.pending)
+		nip_cell_log_abort(lp.log); /* the program never ran */
 	nip_cell_log_close(lp.log);
+	for (size_t i = 0; i < a.nowned; i++)
+		free(a.owned[i]);
 	if (cache >= 0)
 		close(cache);
 	if (celldir >= 0)

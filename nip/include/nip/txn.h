@@ -151,6 +151,13 @@ struct nip_cell_logger;
 int nip_cell_log_open(const char *rootpath, struct nip_cell_logger **out, struct nip_error *err);
 int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char *subject,
 			const char *details, struct nip_error *err);
+/* The same in two steps: the entry is made (and the log's write lock
+ * held) while the cell starts, and committed once the program runs, or
+ * dropped when it did not start. */
+int nip_cell_log_begin(struct nip_cell_logger *l, const char *event, const char *subject,
+		       const char *details, struct nip_error *err);
+int nip_cell_log_commit(struct nip_cell_logger *l, struct nip_error *err);
+void nip_cell_log_abort(struct nip_cell_logger *l);
 void nip_cell_log_close(struct nip_cell_logger *l);
 
 /* ProvChain against the node key and the anchor kept outside the database. */

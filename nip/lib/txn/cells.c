@@ -212,17 +212,35 @@ out:
 	return rc;
 }
 
-int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char *subject,
-			const char *details, struct nip_error *err)
+int nip_cell_log_begin(struct nip_cell_logger *l, const char *event, const char *subject,
+		       const char *details, struct nip_error *err)
 {
 	if (nip_db_begin(l->db, err) < 0)
 		return -1;
-	if (nip_provchain_append(l->db, &l->node, event, subject, details, err) < 0 ||
-	    nip_db_commit(l->db, err) < 0) {
+	if (nip_provchain_append(l->db, &l->node, event, subject, details, err) < 0) {
 		nip_db_rollback(l->db);
 		return -1;
 	}
 	return 0;
+}
+
+int nip_cell_log_commit(struct nip_cell_logger *l, struct nip_error *err)
+{
+	return nip_db_commit(l->db, err);
+}
+
+void nip_cell_log_abort(struct nip_cell_logger *l)
+{
+	if (l)
+		nip_db_rollback(l->db);
+}
+
+int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char *subject,
+			const char *details, struct nip_error *err)
+{
+	if (nip_cell_log_begin(l, event, subject, details, err) < 0)
+		return -1;
+	return nip_cell_log_commit(l, err);
 }
 
 /* The program as the cell will find it: an absolute name as given, else
