@@ -109,6 +109,11 @@ def build(kind):
         ("./usr/bin/wall", b"wall", 0o2755), ("./usr/null", b"", 0o666, tarfile.CHRTYPE, "", 0, (1, 3)),
         ("./usr/fifo", b"", 0o644, tarfile.FIFOTYPE), ("./usr/bin/abs", b"", 0o777, tarfile.SYMTYPE, "/usr/bin/su"),
         ("./usr/bin/mid", b"", 0o777, tarfile.SYMTYPE, "../bin/./su")])
+    if kind == "deb-sysusers": return deb(control=b"Package: tiny-users\nVersion: 1.0\nArchitecture: all\nDescription: users\n", data_members=[
+        ("./etc/", b"", 0o755, D), ("./etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"),
+        ("./etc/group", b"root:x:0:\n"), ("./usr/", b"", 0o755, D), ("./usr/lib/", b"", 0o755, D),
+        ("./usr/lib/sysusers.d/", b"", 0o755, D),
+        ("./usr/lib/sysusers.d/tiny.conf", b'u niptiny - "nip test user" /var/lib/niptiny\ng nipgrp -\n')])
     if kind == "apk": return apk()
     if kind == "apk-badcontrol": return apk(control_stream=gzip.compress(b"this is not a tar archive\n" * 40, mtime=0))
     if kind == "apk-dupkey": return apk(pkginfo=PKGINFO.encode() + b"pkgver = 9.9-r0\n")

@@ -97,4 +97,23 @@ check "install the grafted apk with foo 1.2_p2" "$NIP" --root r install musl.nip
 same "its program runs" "$(sh r/cells/system/current/usr/bin/tinyapk)" "apk"
 check "graft the apk again" "$NIP" graft --key k -o tiny2.nip tiny.apk
 if cmp -s tiny.nip tiny2.nip; then pass "apk grafts reproducibly"; else fail "apk grafts reproducibly"; fi
+# ---- the sysusers trigger ----------------------------------------------------
+python3 "$top/tests/attacks/mkforeign.py" deb-sysusers users.deb
+check "graft a .deb that ships usr/lib/sysusers.d" "$NIP" graft --key k -o users.nip users.deb
+"$NIP" inspect --json users.nip >u.json
+if json u.json "d['graft']['triggers'] == ['sysusers']"; then pass "it asks for the sysusers trigger"; else fail "sysusers trigger in the manifest"; fi
+if [ "$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then
+	"$NIP" --root ur trust add k.pub --name me >/dev/null
+	check "install it" "$NIP" --root ur install users.nip
+	st=ur/cells/system/state/etc
+	if grep -q '^root:x:0:0:' "$st/passwd" && grep -q '^niptiny:x:[0-9]*:[0-9]*:nip test user:/var/lib/niptiny:' "$st/passwd" &&
+		grep -q '^nipgrp:x:' "$st/group"; then
+		pass "the cell's passwd and group have the declared user and group, on top of the package's defaults"
+	else fail "sysusers trigger ($(cat "$st/passwd" 2>&1))"; fi
+	if [ "$(cat ur/cells/system/current/etc/passwd)" = "root:x:0:0:root:/root:/bin/sh" ]; then
+		pass "the deployment's passwd is untouched"
+	else fail "the deployment changed"; fi
+	check "fsck finds the deployment whole" "$NIP" --root ur fsck
+	if [ ! -e ur/cells/system/.sysusers ]; then pass "no scratch root is left"; else fail "scratch root left"; fi
+fi
 done_testing

@@ -39,6 +39,11 @@ void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz);
  * run on generation gen's deployment. */
 int txn_triggers(struct nip_root *r, const char *cell, const struct txn_set *set, int64_t gen,
 		 struct nip_error *err);
+/* trigger.c: runs the first of bins that exists with argv, no shell. */
+int txn_run_tool(const char *what, const char *const bins[2], char *const argv[], struct nip_error *err);
+/* sysusers.c: the sysusers trigger on generation genfd, into the cell's
+ * state/etc (etc). */
+int txn_sysusers(struct nip_root *r, const char *cell, int genfd, int etc, struct nip_error *err);
 /* Points cells/CELL/current at generation gen's deployment (0: removes it). */
 int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err);
 /* ProvChain's last entry, kept outside the database (keys/provchain.head). */
