@@ -113,7 +113,9 @@ def build(kind):
         ("./etc/", b"", 0o755, D), ("./etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"),
         ("./etc/group", b"root:x:0:\n"), ("./usr/", b"", 0o755, D), ("./usr/lib/", b"", 0o755, D),
         ("./usr/lib/sysusers.d/", b"", 0o755, D),
-        ("./usr/lib/sysusers.d/tiny.conf", b'u niptiny - "nip test user" /var/lib/niptiny\ng nipgrp -\n')])
+        ("./usr/lib/sysusers.d/tiny.conf", b'u niptiny - "nip test user" /var/lib/niptiny\ng nipgrp -\n'),
+        ("./usr/lib/tmpfiles.d/", b"", 0o755, D),
+        ("./usr/lib/tmpfiles.d/tiny.conf", b"d /var/lib/niptiny 0750 niptiny nipgrp -\nd /run/niptiny 0755 - - -\nf /etc/niptiny.conf 0644 - - - hello\n")])
     if kind == "apk": return apk()
     if kind == "apk-badcontrol": return apk(control_stream=gzip.compress(b"this is not a tar archive\n" * 40, mtime=0))
     if kind == "apk-dupkey": return apk(pkginfo=PKGINFO.encode() + b"pkgver = 9.9-r0\n")

@@ -101,7 +101,7 @@ if cmp -s tiny.nip tiny2.nip; then pass "apk grafts reproducibly"; else fail "ap
 python3 "$top/tests/attacks/mkforeign.py" deb-sysusers users.deb
 check "graft a .deb that ships usr/lib/sysusers.d" "$NIP" graft --key k -o users.nip users.deb
 "$NIP" inspect --json users.nip >u.json
-if json u.json "d['graft']['triggers'] == ['sysusers']"; then pass "it asks for the sysusers trigger"; else fail "sysusers trigger in the manifest"; fi
+if json u.json "d['graft']['triggers'] == ['sysusers', 'tmpfiles']"; then pass "it asks for the sysusers and tmpfiles triggers"; else fail "sysusers and tmpfiles triggers in the manifest"; fi
 if [ "$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then
 	"$NIP" --root ur trust add k.pub --name me >/dev/null
 	check "install it" "$NIP" --root ur install users.nip
@@ -115,5 +115,13 @@ if [ "$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then
 	else fail "the deployment changed"; fi
 	check "fsck finds the deployment whole" "$NIP" --root ur fsck
 	if [ ! -e ur/cells/system/.sysusers ]; then pass "no scratch root is left"; else fail "scratch root left"; fi
+	uid=$(grep '^niptiny:' "$st/passwd" | cut -d: -f3)
+	gid=$(grep '^nipgrp:' "$st/group" | cut -d: -f3)
+	same "tmpfiles: state/var/lib/niptiny made with its mode and owners" \
+		"$(stat -c '%a %u %g' ur/cells/system/state/var/lib/niptiny 2>&1)" "750 $uid $gid"
+	same "tmpfiles: state/etc/niptiny.conf written" "$(cat "$st/niptiny.conf" 2>&1)" "hello"
+	if [ ! -e ur/cells/system/state/run ] && [ ! -e ur/cells/system/state/usr ]; then
+		pass "tmpfiles: nothing outside var and etc, and the copied configuration is gone"
+	else fail "tmpfiles left run/ or usr/ in the state"; fi
 fi
 done_testing

@@ -21,7 +21,7 @@
 
 static const char *const accounts[] = {"passwd", "group", "shadow", "gshadow"};
 
-static void rm_tree(int parent, const char *name, int depth)
+void txn_rm_tree(int parent, const char *name, int depth)
 {
 	int fd;
 	DIR *d;
@@ -37,13 +37,13 @@ static void rm_tree(int parent, const char *name, int depth)
 	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			rm_tree(dirfd(d), de->d_name, depth + 1);
+			txn_rm_tree(dirfd(d), de->d_name, depth + 1);
 	closedir(d);
 	unlinkat(parent, name, AT_REMOVEDIR);
 }
 
 /* dst/name := the bytes of src_dir/src (a regular file), mode kept. */
-static int copy(int srcdir, const char *src, int dstdir, const char *name, struct nip_error *err)
+int txn_copy_file(int srcdir, const char *src, int dstdir, const char *name, struct nip_error *err)
 {
 	struct nip_buf b;
 	struct stat st;
@@ -53,7 +53,7 @@ static int copy(int srcdir, const char *src, int dstdir, const char *name, struc
 		return -1;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return nip_err(err, NIP_E_IO, "sysusers trigger: %s is not a regular file", src);
+		return nip_err(err, NIP_E_IO, "trigger: %s is not a regular file", src);
 	}
 	close(fd);
 	if (nip_read_file(srcdir, src, ACCOUNTS_MAX, 1, &b, err) < 0)
@@ -62,7 +62,7 @@ static int copy(int srcdir, const char *src, int dstdir, const char *name, struc
 	st.st_mode |= 0200;
 	out = openat(dstdir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 0777);
 	if (out < 0)
-		nip_err_sys(err, NIP_E_IO, errno, "sysusers trigger: %s", name);
+		nip_err_sys(err, NIP_E_IO, errno, "trigger: %s", name);
 	else if (nip_write_full(out, b.data, b.len, name, err) == 0 && fchmod(out, st.st_mode & 0777) == 0)
 		rc = 0;
 	if (out >= 0)
@@ -71,21 +71,21 @@ static int copy(int srcdir, const char *src, int dstdir, const char *name, struc
 	return rc;
 }
 
-static int mkdirs(int fd, const char *const *parts, size_t n, struct nip_error *err)
+int txn_mkdirs(int fd, const char *const *parts, size_t n, struct nip_error *err)
 {
 	int cur = dup(fd);
 	for (size_t i = 0; i < n && cur >= 0; i++) {
 		int next;
 		if (mkdirat(cur, parts[i], 0755) < 0 && errno != EEXIST) {
 			close(cur);
-			return nip_err_sys(err, NIP_E_IO, errno, "sysusers trigger: %s", parts[i]);
+			return nip_err_sys(err, NIP_E_IO, errno, "trigger: %s", parts[i]);
 		}
 		next = openat(cur, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		close(cur);
 		cur = next;
 	}
 	if (cur < 0)
-		return nip_err_sys(err, NIP_E_IO, errno, "sysusers trigger: scratch directory");
+		return nip_err_sys(err, NIP_E_IO, errno, "trigger: a scratch directory");
 	return cur;
 }
 
@@ -101,13 +101,13 @@ int txn_sysusers(struct nip_root *r, const char *cell, int genfd, int etc, struc
 	snprintf(scratch, sizeof scratch, "cells/%s", cell);
 	if ((celld = nip_open_beneath(r->fd, scratch, O_RDONLY | O_DIRECTORY, 0, err)) < 0)
 		return -1;
-	rm_tree(celld, ".sysusers", 0); /* a killed run's leftovers */
+	txn_rm_tree(celld, ".sysusers", 0); /* a killed run's leftovers */
 	if (mkdirat(celld, ".sysusers", 0700) < 0 ||
 	    (s = openat(celld, ".sysusers", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		nip_err_sys(err, NIP_E_IO, errno, "sysusers trigger: cells/%s/.sysusers", cell);
 		goto out;
 	}
-	if ((sconf = mkdirs(s, conf_parts, 3, err)) < 0 || (setc = mkdirs(s, (const char *const[]){"etc"}, 1, err)) < 0)
+	if ((sconf = txn_mkdirs(s, conf_parts, 3, err)) < 0 || (setc = txn_mkdirs(s, (const char *const[]){"etc"}, 1, err)) < 0)
 		goto out;
 	if ((conf = nip_open_beneath(genfd, "usr/lib/sysusers.d", O_RDONLY | O_DIRECTORY, 0, err)) < 0)
 		goto out;
@@ -119,17 +119,17 @@ int txn_sysusers(struct nip_root *r, const char *cell, int genfd, int etc, struc
 	while ((de = readdir(d))) {
 		size_t n = strlen(de->d_name);
 		if (n > 5 && strcmp(de->d_name + n - 5, ".conf") == 0 &&
-		    copy(dirfd(d), de->d_name, sconf, de->d_name, err) < 0)
+		    txn_copy_file(dirfd(d), de->d_name, sconf, de->d_name, err) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < 4; i++) {
 		char def[32];
 		snprintf(def, sizeof def, "etc/%s", accounts[i]);
 		if (faccessat(etc, accounts[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (copy(etc, accounts[i], setc, accounts[i], err) < 0)
+			if (txn_copy_file(etc, accounts[i], setc, accounts[i], err) < 0)
 				goto out;
 		} else if (faccessat(genfd, def, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
-			   copy(genfd, def, setc, accounts[i], err) < 0)
+			   txn_copy_file(genfd, def, setc, accounts[i], err) < 0)
 			goto out;
 	}
 	snprintf(rootarg, sizeof rootarg, "--root=%s/cells/%s/.sysusers", r->path, cell);
@@ -157,7 +157,7 @@ out:
 	if (s >= 0)
 		close(s);
 	if (celld >= 0) {
-		rm_tree(celld, ".sysusers", 0);
+		txn_rm_tree(celld, ".sysusers", 0);
 		close(celld);
 	}
 	return rc;

@@ -1,5 +1,7 @@
 /* Deploy-time triggers of grafted packages (doc/nip-graft.8): what their
- * maintainer scripts did, done by nip from the manifest's declaration.
+ * maintainer scripts did, done by nip from the manifest's declaration:
+ * sysusers (sysusers.c), then tmpfiles (tmpfiles.c, which may need those
+ * users), then ldconfig, here.
  *
  * ldconfig: the deployment is immutable and shared, so its ld.so.cache is
  * the cell's: `ldconfig -X -r DEPLOYMENT` (no symlinks made: the
@@ -120,6 +122,17 @@ int txn_triggers(struct nip_root *r, const char *cell, const struct txn_set *set
 			close(genfd);
 		close(etc);
 		etc = -1;
+		if (rc < 0)
+			return -1;
+		rc = -1;
+	}
+	if (wants(set, "tmpfiles")) {
+		int genfd;
+		txn_deploy_name(cell, gen, name, sizeof name);
+		genfd = nip_open_beneath(dfd, name, O_RDONLY | O_DIRECTORY, 0, err);
+		rc = genfd < 0 ? -1 : txn_tmpfiles(r, cell, genfd, err);
+		if (genfd >= 0)
+			close(genfd);
 		if (rc < 0)
 			return -1;
 		rc = -1;
