@@ -80,6 +80,7 @@ depend = !tinyapk-old
 depend = foo>=1.2_p1-r3
 provides = cmd:tinyapk=2.1_rc1-r3
 provides = so:libtiny.so.1=1.0
+provides = cmd:[=1.36.1-r0
 datahash = 0000000000000000000000000000000000000000000000000000000000000000
 """
 

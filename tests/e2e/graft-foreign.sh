@@ -85,6 +85,9 @@ check "graft an apk" "$NIP" graft --key k -o tiny.nip tiny.apk
 if json a.json "d['version'] == '2.1~rc1-3' and 'so:libc.musl-x86_64.so.1' in d['relations']['depends'] and 'cmd:sh' in d['relations']['depends'] and 'foo >= 1.2+p1-3' in d['relations']['depends'] and d['relations']['conflicts'] == ['tinyapk-old'] and 'so:libtiny.so.1 = 1.0' in d['relations']['provides']"; then
 	pass "apk version, so:/cmd: depends, !conflicts and provides mapped"
 else fail "apk mapping"; fi
+if json a.json "'provides: cmd:[=1.36.1-r0' in d['graft']['fields'] and any(n.startswith('provides cmd:[=1.36.1-r0: not expressible') for n in d['graft']['sanitised'])"; then
+	pass "a provides nip cannot express (cmd:[) is kept as a field and noted"
+else fail "unexpressible apk provides"; fi
 if json a.json "d['graft']['signature'].startswith('apk: signed by test@example.org-5f0e.rsa.pub') and d['graft']['scripts'] == ['post-install ldconfig'] and d['graft']['triggers'] == ['ldconfig']"; then
 	pass "apk signer recorded; an ldconfig-only script becomes the ldconfig trigger"
 else fail "apk graft section"; fi
