@@ -80,6 +80,7 @@ depend = !tinyapk-old
 depend = foo>=1.2_p1-r3
 provides = cmd:tinyapk=2.1_rc1-r3
 provides = so:libtiny.so.1=1.0
+provides = cmd:[=1.36.1-r0
 datahash = 0000000000000000000000000000000000000000000000000000000000000000
 """
 
@@ -109,6 +110,13 @@ def build(kind):
         ("./usr/bin/wall", b"wall", 0o2755), ("./usr/null", b"", 0o666, tarfile.CHRTYPE, "", 0, (1, 3)),
         ("./usr/fifo", b"", 0o644, tarfile.FIFOTYPE), ("./usr/bin/abs", b"", 0o777, tarfile.SYMTYPE, "/usr/bin/su"),
         ("./usr/bin/mid", b"", 0o777, tarfile.SYMTYPE, "../bin/./su")])
+    if kind == "deb-sysusers": return deb(control=b"Package: tiny-users\nVersion: 1.0\nArchitecture: all\nDescription: users\n", data_members=[
+        ("./etc/", b"", 0o755, D), ("./etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n"),
+        ("./etc/group", b"root:x:0:\n"), ("./usr/", b"", 0o755, D), ("./usr/lib/", b"", 0o755, D),
+        ("./usr/lib/sysusers.d/", b"", 0o755, D),
+        ("./usr/lib/sysusers.d/tiny.conf", b'u niptiny - "nip test user" /var/lib/niptiny\ng nipgrp -\n'),
+        ("./usr/lib/tmpfiles.d/", b"", 0o755, D),
+        ("./usr/lib/tmpfiles.d/tiny.conf", b"d /var/lib/niptiny 0750 niptiny nipgrp -\nd /run/niptiny 0755 - - -\nf /etc/niptiny.conf 0644 - - - hello\n")])
     if kind == "apk": return apk()
     if kind == "apk-badcontrol": return apk(control_stream=gzip.compress(b"this is not a tar archive\n" * 40, mtime=0))
     if kind == "apk-dupkey": return apk(pkginfo=PKGINFO.encode() + b"pkgver = 9.9-r0\n")

@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${NIP_DEB_CACHE:-$(cd "$(dirname "$NIP")/.." && pwd)/debs}
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/nip-bench-graft.XXXXXX")
 M=$W/mnt
-trap 'umount "$M" 2>/dev/null; rm -rf "$W"' EXIT
+trap 'umount "$M" 2>/dev/null || true; rm -rf "$W"' EXIT INT TERM
 # shellcheck source=tests/debcache.sh
 . "$top/tests/debcache.sh"
 debcache_python3 "$CACHE" || exit 77
@@ -64,7 +64,7 @@ options=('!strip' '!zipman' '!purge' '!debug' '!emptydirs' '!libtool' '!staticli
 package() { cp -a "$W/build/$name/data/." "\$pkgdir/"; }
 PKGBUILD
 done
-chown -R "$user" "$W/build"
+chown -R "$user" "$W/build" "$W/pkgs"
 chmod -R a+rX "$W/build"
 su "$user" -s /bin/sh -c "cd '$W/build' && for p in */; do (cd \"\$p\" && PKGEXT=.pkg.tar.zst PKGDEST='$W/pkgs' makepkg --nodeps --noconfirm -f >/dev/null 2>&1) || exit 1; done"
 printf '[options]\nArchitecture = auto\nSigLevel = Never\n' >"$W/pac.conf"

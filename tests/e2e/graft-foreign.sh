@@ -85,6 +85,9 @@ check "graft an apk" "$NIP" graft --key k -o tiny.nip tiny.apk
 if json a.json "d['version'] == '2.1~rc1-3' and 'so:libc.musl-x86_64.so.1' in d['relations']['depends'] and 'cmd:sh' in d['relations']['depends'] and 'foo >= 1.2+p1-3' in d['relations']['depends'] and d['relations']['conflicts'] == ['tinyapk-old'] and 'so:libtiny.so.1 = 1.0' in d['relations']['provides']"; then
 	pass "apk version, so:/cmd: depends, !conflicts and provides mapped"
 else fail "apk mapping"; fi
+if json a.json "'provides: cmd:[=1.36.1-r0' in d['graft']['fields'] and any(n.startswith('provides cmd:[=1.36.1-r0: not expressible') for n in d['graft']['sanitised'])"; then
+	pass "a provides nip cannot express (cmd:[) is kept as a field and noted"
+else fail "unexpressible apk provides"; fi
 if json a.json "d['graft']['signature'].startswith('apk: signed by test@example.org-5f0e.rsa.pub') and d['graft']['scripts'] == ['post-install ldconfig'] and d['graft']['triggers'] == ['ldconfig']"; then
 	pass "apk signer recorded; an ldconfig-only script becomes the ldconfig trigger"
 else fail "apk graft section"; fi
@@ -97,4 +100,31 @@ check "install the grafted apk with foo 1.2_p2" "$NIP" --root r install musl.nip
 same "its program runs" "$(sh r/cells/system/current/usr/bin/tinyapk)" "apk"
 check "graft the apk again" "$NIP" graft --key k -o tiny2.nip tiny.apk
 if cmp -s tiny.nip tiny2.nip; then pass "apk grafts reproducibly"; else fail "apk grafts reproducibly"; fi
+# ---- the sysusers trigger ----------------------------------------------------
+python3 "$top/tests/attacks/mkforeign.py" deb-sysusers users.deb
+check "graft a .deb that ships usr/lib/sysusers.d" "$NIP" graft --key k -o users.nip users.deb
+"$NIP" inspect --json users.nip >u.json
+if json u.json "d['graft']['triggers'] == ['sysusers', 'tmpfiles']"; then pass "it asks for the sysusers and tmpfiles triggers"; else fail "sysusers and tmpfiles triggers in the manifest"; fi
+if [ "$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then
+	"$NIP" --root ur trust add k.pub --name me >/dev/null
+	check "install it" "$NIP" --root ur install users.nip
+	st=ur/cells/system/state/etc
+	if grep -q '^root:x:0:0:' "$st/passwd" && grep -q '^niptiny:x:[0-9]*:[0-9]*:nip test user:/var/lib/niptiny:' "$st/passwd" &&
+		grep -q '^nipgrp:x:' "$st/group"; then
+		pass "the cell's passwd and group have the declared user and group, on top of the package's defaults"
+	else fail "sysusers trigger ($(cat "$st/passwd" 2>&1))"; fi
+	if [ "$(cat ur/cells/system/current/etc/passwd)" = "root:x:0:0:root:/root:/bin/sh" ]; then
+		pass "the deployment's passwd is untouched"
+	else fail "the deployment changed"; fi
+	check "fsck finds the deployment whole" "$NIP" --root ur fsck
+	if [ ! -e ur/cells/system/.sysusers ]; then pass "no scratch root is left"; else fail "scratch root left"; fi
+	uid=$(grep '^niptiny:' "$st/passwd" | cut -d: -f3)
+	gid=$(grep '^nipgrp:' "$st/group" | cut -d: -f3)
+	same "tmpfiles: state/var/lib/niptiny made with its mode and owners" \
+		"$(stat -c '%a %u %g' ur/cells/system/state/var/lib/niptiny 2>&1)" "750 $uid $gid"
+	same "tmpfiles: state/etc/niptiny.conf written" "$(cat "$st/niptiny.conf" 2>&1)" "hello"
+	if [ ! -e ur/cells/system/state/run ] && [ ! -e ur/cells/system/state/usr ]; then
+		pass "tmpfiles: nothing outside var and etc, and the copied configuration is gone"
+	else fail "tmpfiles left run/ or usr/ in the state"; fi
+fi
 done_testing

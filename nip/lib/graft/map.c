@@ -4,6 +4,7 @@
  * that sorts its versions as its own tool would (doc/nip-graft.8, VERSIONS;
  * tests/unit/graft/map_test.c checks the edge cases). */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,6 +307,20 @@ int map_one_relation(struct gpkg *g, const char *field, const char *value, enum 
 bad:
 	nip_err(err, NIP_E_FORMAT, "bad relation");
 fail:
+	/* apk and pacman allow names nip's grammar does not (busybox's apk
+	 * provides cmd:[): such an entry is kept whole, and said so, rather
+	 * than failing the package or vanishing. */
+	if (err && err->code == NIP_E_FORMAT) {
+		char why[NIP_ERRMSG_MAX];
+		memcpy(why, err->msg, sizeof why);
+		nip_err_clear(err);
+		rc = gpkg_field(g, field, value, err) < 0 ||
+				     gpkg_note(g, err, "%s %s: not expressible as a nip relation, kept as a field (%s)",
+					       field, value, why) < 0
+			     ? -1
+			     : 0;
+		goto out;
+	}
 	nip_err_prefix(err, "%s %s: ", field, value);
 out:
 	free(ver);

@@ -1,5 +1,7 @@
 /* Deploy-time triggers of grafted packages (doc/nip-graft.8): what their
- * maintainer scripts did, done by nip from the manifest's declaration.
+ * maintainer scripts did, done by nip from the manifest's declaration:
+ * sysusers (sysusers.c), then tmpfiles (tmpfiles.c, which may need those
+ * users), then ldconfig, here.
  *
  * ldconfig: the deployment is immutable and shared, so its ld.so.cache is
  * the cell's: `ldconfig -X -r DEPLOYMENT` (no symlinks made: the
@@ -33,9 +35,10 @@ static int wants(const struct txn_set *set, const char *trigger)
 	return 0;
 }
 
-static int run_ldconfig(const char *deploy, struct nip_error *err)
+/* Runs the host's tool (the first of bins that exists) with argv, output
+ * discarded, in a fixed environment: never through a shell. */
+int txn_run_tool(const char *what, const char *const bins[2], char *const argv[], struct nip_error *err)
 {
-	static const char *const bins[] = {"/sbin/ldconfig", "/usr/sbin/ldconfig"};
 	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	const char *bin = NULL;
 	int status;
@@ -45,12 +48,11 @@ static int run_ldconfig(const char *deploy, struct nip_error *err)
 		if (access(bins[i], X_OK) == 0)
 			bin = bins[i];
 	if (!bin)
-		return nip_err(err, NIP_E_IO, "ldconfig trigger: no /sbin/ldconfig on this system");
+		return nip_err(err, NIP_E_IO, "%s trigger: no %s on this system", what, bins[0]);
 	pid = fork();
 	if (pid < 0)
-		return nip_err_sys(err, NIP_E_IO, errno, "ldconfig trigger: fork");
+		return nip_err_sys(err, NIP_E_IO, errno, "%s trigger: fork", what);
 	if (pid == 0) {
-		char *const argv[] = {"ldconfig", "-X", "-r", (char *)deploy, "-C", "/" CACHE_TMP, NULL};
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null >= 0) {
 			dup2(null, 1);
@@ -61,11 +63,18 @@ static int run_ldconfig(const char *deploy, struct nip_error *err)
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return nip_err_sys(err, NIP_E_IO, errno, "ldconfig trigger: waitpid");
+			return nip_err_sys(err, NIP_E_IO, errno, "%s trigger: waitpid", what);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return nip_err(err, NIP_E_IO, "ldconfig trigger: %s -r %s failed (status %d)", bin, deploy,
+		return nip_err(err, NIP_E_IO, "%s trigger: %s failed (status %d)", what, bin,
 			       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return 0;
+}
+
+static int run_ldconfig(const char *deploy, struct nip_error *err)
+{
+	static const char *const bins[2] = {"/sbin/ldconfig", "/usr/sbin/ldconfig"};
+	char *const argv[] = {"ldconfig", "-X", "-r", (char *)deploy, "-C", "/" CACHE_TMP, NULL};
+	return txn_run_tool("ldconfig", bins, argv, err);
 }
 
 /* cells/CELL/state/etc, created if missing; returns its fd. */
@@ -102,6 +111,32 @@ int txn_triggers(struct nip_root *r, const char *cell, const struct txn_set *set
 
 	if (geteuid() != 0)
 		return 0;
+	if (wants(set, "sysusers")) {
+		int genfd;
+		txn_deploy_name(cell, gen, name, sizeof name);
+		if ((etc = state_etc(r, cell, err)) < 0)
+			return -1;
+		genfd = nip_open_beneath(dfd, name, O_RDONLY | O_DIRECTORY, 0, err);
+		rc = genfd < 0 ? -1 : txn_sysusers(r, cell, genfd, etc, err);
+		if (genfd >= 0)
+			close(genfd);
+		close(etc);
+		etc = -1;
+		if (rc < 0)
+			return -1;
+		rc = -1;
+	}
+	if (wants(set, "tmpfiles")) {
+		int genfd;
+		txn_deploy_name(cell, gen, name, sizeof name);
+		genfd = nip_open_beneath(dfd, name, O_RDONLY | O_DIRECTORY, 0, err);
+		rc = genfd < 0 ? -1 : txn_tmpfiles(r, cell, genfd, err);
+		if (genfd >= 0)
+			close(genfd);
+		if (rc < 0)
+			return -1;
+		rc = -1;
+	}
 	if (!wants(set, "ldconfig")) {
 		/* The cache is nip's, made for another generation: it goes. */
 		snprintf(deploy, sizeof deploy, "cells/%s/state/etc/ld.so.cache", cell);

@@ -44,6 +44,18 @@ void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz);
  * run on generation gen's deployment. */
 int txn_triggers(struct nip_root *r, const char *cell, const struct txn_set *set, int64_t gen,
 		 struct nip_error *err);
+/* trigger.c: runs the first of bins that exists with argv, no shell. */
+int txn_run_tool(const char *what, const char *const bins[2], char *const argv[], struct nip_error *err);
+/* sysusers.c: the sysusers trigger on generation genfd, into the cell's
+ * state/etc (etc). */
+int txn_sysusers(struct nip_root *r, const char *cell, int genfd, int etc, struct nip_error *err);
+/* tmpfiles.c: the tmpfiles trigger, into the cell's state/var and etc. */
+int txn_tmpfiles(struct nip_root *r, const char *cell, int genfd, struct nip_error *err);
+/* Helpers of the triggers (sysusers.c): remove a small tree; copy a
+ * regular file (owner-writable); make and open nested directories. */
+void txn_rm_tree(int parent, const char *name, int depth);
+int txn_copy_file(int srcdir, const char *src, int dstdir, const char *name, struct nip_error *err);
+int txn_mkdirs(int fd, const char *const *parts, size_t n, struct nip_error *err);
 /* Points cells/CELL/current at generation gen's deployment (0: removes it). */
 int txn_switch(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err);
 /* ProvChain's last entry, kept outside the database (keys/provchain.head). */
