@@ -32,7 +32,7 @@ done
 if command -v nginx >/dev/null; then
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	cat >"$W/nginx.conf" <<EOF
-daemon on; pid $W/nginx.pid; error_log $W/nginx.err; worker_processes auto;
+user root; daemon on; pid $W/nginx.pid; error_log $W/nginx.err; worker_processes auto;
 events { worker_connections 1024; }
 http { access_log off; sendfile on; server { listen 127.0.0.1:$port; root $W/track; } }
 EOF
