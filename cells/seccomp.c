@@ -51,10 +51,11 @@ struct row {
 #define MEQ(a, m, v) {a, 1, (uint64_t)(m), (uint64_t)(v)}
 #define ALL(p, n) {p, n, ANY, ANY}
 
-#ifndef __O_TMPFILE
-#define __O_TMPFILE 020000000
-#endif
-#define OPEN_BITS (O_ACCMODE | O_CREAT | O_TRUNC | __O_TMPFILE)
+/* O_TMPFILE's own bit: glibc's __O_TMPFILE includes O_DIRECTORY, which a
+ * mask must not, or opening a directory to read it (opendir, Python's
+ * importer) looks like making a temporary file and is refused. */
+#define TMPFILE_BIT (O_TMPFILE & ~O_DIRECTORY)
+#define OPEN_BITS (O_ACCMODE | O_CREAT | O_TRUNC | TMPFILE_BIT)
 #define SUID_BITS (S_ISUID | S_ISGID)
 
 static const struct row table[] = {
@@ -190,8 +191,8 @@ static const struct row table[] = {
 	/* paths: creating and removing */
 	{P(CPATH) | P(TMPPATH), SCMP_SYS(open), MEQ(1, O_CREAT, O_CREAT), ANY},
 	{P(CPATH) | P(TMPPATH), SCMP_SYS(openat), MEQ(2, O_CREAT, O_CREAT), ANY},
-	{P(CPATH) | P(TMPPATH), SCMP_SYS(open), MEQ(1, __O_TMPFILE, __O_TMPFILE), ANY},
-	{P(CPATH) | P(TMPPATH), SCMP_SYS(openat), MEQ(2, __O_TMPFILE, __O_TMPFILE), ANY},
+	{P(CPATH) | P(TMPPATH), SCMP_SYS(open), MEQ(1, TMPFILE_BIT, TMPFILE_BIT), ANY},
+	{P(CPATH) | P(TMPPATH), SCMP_SYS(openat), MEQ(2, TMPFILE_BIT, TMPFILE_BIT), ANY},
 	ALL(P(CPATH), SCMP_SYS(creat)), ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(mkdir)),
 	ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(mkdirat)), ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(rmdir)),
 	ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(unlink)), ALL(P(CPATH) | P(TMPPATH), SCMP_SYS(unlinkat)),

@@ -75,6 +75,11 @@ if [ "$(id -u)" = 0 ]; then
 else
 	echo "# not root: chroot skipped"
 fi
+# And in a cell, under the default policy (Landlock and the pledge filter):
+# the importer opens directories with O_DIRECTORY, which the filter once
+# took for O_TMPFILE.
+same "python3 -c 'print(1)' runs in a cell (nip run)" \
+	"$("$NIP" --root r2 run -- /usr/bin/python3 -c 'print(1)' 2>/dev/null)" "1"
 # The ldconfig trigger: the cell's ld.so.cache, made at deploy time.
 if [ "$(id -u)" = 0 ]; then
 	cache=r2/cells/system/state/etc/ld.so.cache
