@@ -34,6 +34,7 @@ cat >"$W/driver.c" <<'EOF'
 #include <time.h>
 #include <unistd.h>
 #include "nip/nexfs.h"
+#include "driver.h"
 
 extern char **environ;
 static struct nip_file *files;
@@ -87,17 +88,7 @@ static int add(const char *p, const struct stat *st, int type, struct FTW *ftw)
 	return 0;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	return nip_path_cmp(((const struct nip_file *)a)->path, ((const struct nip_file *)b)->path);
-}
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void run(char *const argv[])
 {
@@ -110,11 +101,6 @@ static void run(char *const argv[])
 	}
 }
 
-static int dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -165,6 +151,6 @@ int main(int argc, char **argv)
 	return 0;
 }
 EOF
-cc -std=c17 -O2 -Inip/include -o "$W/driver" "$W/driver.c" "$B/libnip.a" \
+cc -std=c17 -O2 -Inip/include -Itests/bench -o "$W/driver" "$W/driver.c" "$B/libnip.a" \
 	-lsodium -lcrypto -ljansson -lzstd -lsqlite3 -lsolv -lpthread -ldl
 "$W/driver" "$W/tree" "$W/root" "$RUNS"

@@ -35,6 +35,7 @@ cat >"$W/driver.c" <<'EOF'
 #include <time.h>
 #include <unistd.h>
 #include "nip/nexfs.h"
+#include "driver.h"
 
 static struct nip_file *files;
 static size_t n, cap, skip;
@@ -103,17 +104,7 @@ static int add(const char *p, const struct stat *st, int type, struct FTW *ftw)
 	return 0;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	return nip_path_cmp(((const struct nip_file *)a)->path, ((const struct nip_file *)b)->path);
-}
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static double import(const char *src)
 {
@@ -129,11 +120,6 @@ static double import(const char *src)
 	return now() - t0;
 }
 
-static int dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 /* driver SRC ROOT RUNS: first import, median re-import, median checkout. */
 int main(int argc, char **argv)
@@ -162,7 +148,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 EOF
-cc -std=c17 -O2 -Inip/include -o "$W/driver" "$W/driver.c" "$B/libnip.a" \
+cc -std=c17 -O2 -Inip/include -Itests/bench -o "$W/driver" "$W/driver.c" "$B/libnip.a" \
 	-lsodium -lcrypto -ljansson -lzstd -lsqlite3 -lsolv -lpthread -ldl
 
 # Warm the page cache with the tree, then nip.
