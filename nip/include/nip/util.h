@@ -116,6 +116,10 @@ int nip_dl_load(const char *soname, const struct nip_dl_sym *syms, size_t n,
 		struct nip_error *err);
 
 /* ---- small helpers --------------------------------------------------- */
+/* The UTF-8 sequence that starts at p (a byte >= 0x80), before end: its
+ * length, with its code point in *cp, or -1 when it is not the shortest
+ * form of a scalar value (no surrogate, nothing past U+10FFFF). */
+int nip_utf8_seq(const unsigned char *p, const unsigned char *end, unsigned *cp);
 /* s itself if it fits in n-1 bytes, else its head and tail around "..."
  * written into buf: long hostile names must not push the reason out of a
  * fixed-size message. */

@@ -15,32 +15,21 @@
 int text_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	unsigned cp;
+	int n;
+
 	while (p < end) {
-		unsigned c = *p, n, min, cp;
+		unsigned c = *p;
 		if (c < 0x80) {
 			if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
 				return 0;
 			p++;
 			continue;
 		}
-		if ((c & 0xe0) == 0xc0)
-			n = 1, min = 0x80, cp = c & 0x1f;
-		else if ((c & 0xf0) == 0xe0)
-			n = 2, min = 0x800, cp = c & 0x0f;
-		else if ((c & 0xf8) == 0xf0)
-			n = 3, min = 0x10000, cp = c & 0x07;
-		else
+		/* C1 controls too: some terminals obey them as escapes. */
+		if ((n = nip_utf8_seq(p, end, &cp)) < 0 || (cp >= 0x80 && cp <= 0x9f))
 			return 0;
-		if ((size_t)(end - p) <= n)
-			return 0;
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-			return 0;
-		p += n + 1;
+		p += n;
 	}
 	return 1;
 }

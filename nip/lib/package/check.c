@@ -27,29 +27,14 @@ int nip_path_cmp(const char *a, const char *b)
  * surrogates, nothing past U+10FFFF. */
 static int utf8_valid(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned c = *p, n, min, cp;
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			n = 1, min = 0x80, cp = c & 0x1f;
-		else if ((c & 0xf0) == 0xe0)
-			n = 2, min = 0x800, cp = c & 0x0f;
-		else if ((c & 0xf8) == 0xf0)
-			n = 3, min = 0x10000, cp = c & 0x07;
-		else
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	unsigned cp;
+
+	while (p < end) {
+		int n = *p < 0x80 ? 1 : nip_utf8_seq(p, end, &cp);
+		if (n < 0)
 			return 0;
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += n + 1;
+		p += n;
 	}
 	return 1;
 }

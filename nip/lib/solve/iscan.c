@@ -53,35 +53,6 @@ static int hex4(const char *p, unsigned *out)
 	return 0;
 }
 
-/* The length of the UTF-8 sequence at p (no overlong form, no surrogate,
- * nothing past U+10FFFF), or -1. */
-static int utf8_len(const char *p, const char *end)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	unsigned cp;
-	int n;
-
-	if (u[0] >= 0xc2 && u[0] <= 0xdf)
-		n = 2, cp = u[0] & 0x1f;
-	else if (u[0] >= 0xe0 && u[0] <= 0xef)
-		n = 3, cp = u[0] & 0x0f;
-	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
-		n = 4, cp = u[0] & 0x07;
-	else
-		return -1;
-	if (end - p < n)
-		return -1;
-	for (int i = 1; i < n; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return -1;
-		cp = (cp << 6) | (u[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp < 0xe000))
-		return -1;
-	return n;
-}
-
 /* A string, decoded into the scratch area; NULL when it is not one this
  * scanner takes (the caller falls back). */
 static const char *string(struct scan *s)
@@ -99,7 +70,8 @@ static const char *string(struct scan *s)
 		if (c >= 0x80) {
 			/* Well-formed UTF-8 only, as Jansson takes it; the rest is
 			 * the reference reader's to refuse. */
-			int len = utf8_len(s->p - 1, s->end);
+			unsigned cp;
+			int len = nip_utf8_seq((const unsigned char *)s->p - 1, (const unsigned char *)s->end, &cp);
 			if (len < 0)
 				return NULL;
 			memcpy(o, s->p - 1, (size_t)len);

@@ -66,3 +66,29 @@ const char *nip_shorten(const char *s, char *buf, size_t n)
 	buf[n - 1] = '\0';
 	return buf;
 }
+
+int nip_utf8_seq(const unsigned char *p, const unsigned char *end, unsigned *cp)
+{
+	unsigned c = p[0], min, v;
+	int n;
+
+	if ((c & 0xe0) == 0xc0)
+		n = 2, min = 0x80, v = c & 0x1f;
+	else if ((c & 0xf0) == 0xe0)
+		n = 3, min = 0x800, v = c & 0x0f;
+	else if ((c & 0xf8) == 0xf0)
+		n = 4, min = 0x10000, v = c & 0x07;
+	else
+		return -1;
+	if (end - p < n)
+		return -1;
+	for (int i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return -1;
+	*cp = v;
+	return n;
+}

@@ -120,5 +120,33 @@ static void test_parse_i64(void)
 	CU_ASSERT_EQUAL(nip_parse_i64(" 4", 0, 100, &v), -1);
 }
 
+static void test_utf8_seq(void)
+{
+	static const struct {
+		const char *s;
+		int len;
+		unsigned cp;
+	} cases[] = {
+		{"\xc3\xa9", 2, 0xe9},		 /* e acute */
+		{"\xe2\x82\xac", 3, 0x20ac},	 /* euro */
+		{"\xf0\x9f\x98\x80", 4, 0x1f600}, /* an emoji */
+		{"\xc0\xaf", -1, 0},		 /* overlong '/' */
+		{"\xe0\x80\xaf", -1, 0},		 /* overlong, three bytes */
+		{"\xed\xa0\x80", -1, 0},		 /* a surrogate */
+		{"\xf4\x90\x80\x80", -1, 0},	 /* past U+10FFFF */
+		{"\xc3", -1, 0},			 /* cut short */
+		{"\xc3\x41", -1, 0},		 /* not a continuation */
+		{"\x80", -1, 0},			 /* a lone continuation */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		const unsigned char *p = (const unsigned char *)cases[i].s;
+		unsigned cp = 0;
+		int n = nip_utf8_seq(p, p + strlen(cases[i].s), &cp);
+		CU_ASSERT_EQUAL(n, cases[i].len);
+		if (n > 0)
+			CU_ASSERT_EQUAL(cp, cases[i].cp);
+	}
+}
+
 NIP_UNIT_SUITE("util", NIP_TEST(test_errors), NIP_TEST(test_buf_cap), NIP_TEST(test_write_atomic),
-	       NIP_TEST(test_open_beneath), NIP_TEST(test_dl_load), NIP_TEST(test_parse_i64))
+	       NIP_TEST(test_open_beneath), NIP_TEST(test_dl_load), NIP_TEST(test_parse_i64), NIP_TEST(test_utf8_seq))
