@@ -143,6 +143,9 @@ int nip_manifest_serialize(const struct nip_manifest *m, struct nip_buf *out,
 /* Validation shared by the parser and the writer (paths, order, parents,
  * link targets, modes against the policy, relations, names). */
 int nip_manifest_check(const struct nip_manifest *m, struct nip_error *err);
+/* Does a manifest's policy text grant `what` ("setuid", "setgid", "fifo",
+ * "device") to path, by a line "allow WHAT /PATH"? */
+int nip_policy_allows(const char *policy, const char *what, const char *path);
 /* The Merkle root of the payload (see doc/nip-package.5). */
 int nip_payload_root(const struct nip_manifest *m, uint8_t out[NIP_SHA256_LEN],
 		     struct nip_error *err);

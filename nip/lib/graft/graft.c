@@ -16,24 +16,6 @@
 #include "internal.h"
 #include "nip/limits.h"
 
-int policy_allows_graft(const char *policy, const char *what, const char *path)
-{
-	size_t wl = strlen(what), pl = strlen(path);
-
-	for (const char *line = policy; line && *line;) {
-		const char *nl = strchr(line, '\n'), *p = line;
-		const char *end = nl ? nl : line + strlen(line);
-		while (p < end && (*p == ' ' || *p == '\t'))
-			p++;
-		if ((size_t)(end - p) == 6 + wl + 2 + pl && strncmp(p, "allow ", 6) == 0 &&
-		    strncmp(p + 6, what, wl) == 0 && strncmp(p + 6 + wl, " /", 2) == 0 &&
-		    strncmp(p + 8 + wl, path, pl) == 0)
-			return 1;
-		line = nl ? nl + 1 : NULL;
-	}
-	return 0;
-}
-
 int gpkg_add_strv(char ***v, size_t *n, const char *s, struct nip_error *err)
 {
 	char **nv = realloc(*v, (*n + 2) * sizeof **v);

@@ -88,8 +88,6 @@ struct gpkg {
 	size_t nmeta;
 };
 
-/* "allow setuid /usr/bin/x" in the graft's policy. */
-int policy_allows_graft(const char *policy, const char *what, const char *path);
 int gpkg_add_strv(char ***v, size_t *n, const char *s, struct nip_error *err);
 int gpkg_note(struct gpkg *g, struct nip_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

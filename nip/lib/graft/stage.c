@@ -333,7 +333,7 @@ int stage_entry(struct gpkg *g, struct lar *r, struct archive_entry *e, struct n
 	for (int bit = 0; bit < 2; bit++) {
 		const char *what = bit ? "setgid" : "setuid";
 		mode_t m = bit ? 02000 : 04000;
-		if ((perm & m) && !policy_allows_graft(pol, what, path)) {
+		if ((perm & m) && !nip_policy_allows(pol, what, path)) {
 			perm &= ~m;
 			if (gpkg_note(g, err, "%s bit stripped: %s", what, path) < 0)
 				return -1;

@@ -110,7 +110,7 @@ static const char *link_problem(const char *path, const char *target)
 	return NULL;
 }
 
-int policy_allows(const char *policy, const char *what, const char *path)
+int nip_policy_allows(const char *policy, const char *what, const char *path)
 {
 	const char *line = policy;
 	size_t wl = strlen(what), pl = strlen(path);
@@ -160,9 +160,9 @@ static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *
 		return nip_err(err, NIP_E_FORMAT, "%s: %s", SHOWN,
 			       strcmp(m->files[i - 1].path, f->path) == 0 ? "listed twice"
 									  : "out of order");
-	if ((f->mode & 04000) && !policy_allows(pol, "setuid", f->path))
+	if ((f->mode & 04000) && !nip_policy_allows(pol, "setuid", f->path))
 		return nip_err(err, NIP_E_FORMAT, "%s: setuid bit not allowed by the package's policy", SHOWN);
-	if ((f->mode & 02000) && !policy_allows(pol, "setgid", f->path))
+	if ((f->mode & 02000) && !nip_policy_allows(pol, "setgid", f->path))
 		return nip_err(err, NIP_E_FORMAT, "%s: setgid bit not allowed by the package's policy", SHOWN);
 	if ((f->mode & 01000) && f->type != NIP_FT_DIR)
 		return nip_err(err, NIP_E_FORMAT, "%s: sticky bit on a non-directory", SHOWN);
@@ -187,7 +187,7 @@ static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *
 	case NIP_FT_CHAR:
 	case NIP_FT_BLOCK:
 	case NIP_FT_FIFO:
-		if (!policy_allows(pol, f->type == NIP_FT_FIFO ? "fifo" : "device", f->path))
+		if (!nip_policy_allows(pol, f->type == NIP_FT_FIFO ? "fifo" : "device", f->path))
 			return nip_err(err, NIP_E_FORMAT, "%s: %s not allowed by the package's policy",
 				       SHOWN, f->type == NIP_FT_FIFO ? "FIFO" : "device node");
 		break;

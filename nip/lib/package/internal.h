@@ -65,8 +65,6 @@ int manifest_read_canonical(const void *bytes, size_t len, struct nip_manifest *
 int manifest_parse_reference(const void *bytes, size_t len, struct nip_manifest **out,
 			     struct nip_error *err);
 
-/* Policy grants inside a manifest's policy text ("allow setuid /usr/bin/x"). */
-int policy_allows(const char *policy, const char *what, const char *path);
 
 /* Decompressing reader (zread.c): a thread decompresses ahead into chunks
  * while the caller hashes; every frame is checked (checksum present, window

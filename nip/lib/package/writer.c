@@ -87,7 +87,7 @@ static int file_type(const struct walk_entry *e, const char *policy, struct nip_
 		f->type = NIP_FT_SYMLINK;
 	else if (S_ISCHR(m) || S_ISBLK(m) || S_ISFIFO(m)) {
 		const char *what = S_ISFIFO(m) ? "fifo" : "device";
-		if (!policy_allows(policy, what, e->path))
+		if (!nip_policy_allows(policy, what, e->path))
 			return nip_err(err, NIP_E_DENIED,
 				       "%s: %s refused (a package's policy may allow it: \"allow %s /%s\")",
 				       e->path, S_ISFIFO(m) ? "FIFO" : "device node", what, e->path);
@@ -98,7 +98,7 @@ static int file_type(const struct walk_entry *e, const char *policy, struct nip_
 		return nip_err(err, NIP_E_USAGE, "%s: sockets cannot be packaged", e->path);
 	for (int bit = 0; bit < 2 && f->type != NIP_FT_DIR; bit++) {
 		const char *what = bit ? "setgid" : "setuid";
-		if ((f->mode & (bit ? 02000u : 04000u)) && !policy_allows(policy, what, e->path))
+		if ((f->mode & (bit ? 02000u : 04000u)) && !nip_policy_allows(policy, what, e->path))
 			return nip_err(err, NIP_E_DENIED,
 				       "%s: %s bit refused (a package's policy may allow it: \"allow %s /%s\")",
 				       e->path, what, what, e->path);

@@ -121,11 +121,11 @@ static void test_path_order(void)
 static void test_policy_allows(void)
 {
 	const char *pol = "pledge stdio\n  allow setuid /usr/bin/su\nallow device /dev/null\n";
-	CU_ASSERT(policy_allows(pol, "setuid", "usr/bin/su"));
-	CU_ASSERT(!policy_allows(pol, "setuid", "usr/bin/s"));
-	CU_ASSERT(!policy_allows(pol, "setgid", "usr/bin/su"));
-	CU_ASSERT(policy_allows(pol, "device", "dev/null"));
-	CU_ASSERT(!policy_allows("allow setuid /usr/bin/su2", "setuid", "usr/bin/su"));
+	CU_ASSERT(nip_policy_allows(pol, "setuid", "usr/bin/su"));
+	CU_ASSERT(!nip_policy_allows(pol, "setuid", "usr/bin/s"));
+	CU_ASSERT(!nip_policy_allows(pol, "setgid", "usr/bin/su"));
+	CU_ASSERT(nip_policy_allows(pol, "device", "dev/null"));
+	CU_ASSERT(!nip_policy_allows("allow setuid /usr/bin/su2", "setuid", "usr/bin/su"));
 }
 
 static void test_tar_header(void)
