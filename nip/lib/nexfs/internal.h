@@ -11,7 +11,11 @@
  * no name is ever joined into a path. */
 struct nip_nexfs {
 	int nexfs_fd, objects_fd, trees_fd, tmp_fd, deploy_fd;
+	struct nip_nexfs_syncer *writeback; /* set while a syncer streams */
 };
+
+/* Hands a committed object's file to the writeback thread, if one runs. */
+void writeback_push(struct nip_nexfs *fs, int fd);
 
 /* "AB/" + 64 hex digits: the name of a tree node. */
 #define TREE_NAME_MAX (3 + 2 * NIP_SHA256_LEN + 1)

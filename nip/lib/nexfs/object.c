@@ -68,6 +68,7 @@ int nip_object_commit(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256
 		nip_object_abort(w);
 		return rc;
 	}
+	writeback_push(w->fs, w->t.fd);
 	rc = tmp_link(w->fs, &w->t, w->fs->objects_fd, name, err);
 	free(w);
 	return rc;

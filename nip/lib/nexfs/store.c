@@ -2,7 +2,6 @@
  * it holds. Names are made from hashes only, so no untrusted string ever
  * reaches a path in objects/ or trees/. */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +34,7 @@ int nip_nexfs_open(int rootfd, struct nip_nexfs **out, struct nip_error *err)
 	if (!fs)
 		return nip_err(err, NIP_E_NOMEM, "nexfs: out of memory");
 	fs->nexfs_fd = fs->objects_fd = fs->trees_fd = fs->tmp_fd = fs->deploy_fd = -1;
+	fs->writeback = NULL;
 	/* The 256 AB/ subdirectories are made on first use (tmp_link): an
 	 * open then costs five syscalls, not 512, and most opens only read. */
 	if (open_dir(rootfd, "nexfs", "nexfs", &fs->nexfs_fd, err) < 0 ||
@@ -74,47 +74,6 @@ int nip_nexfs_sync(struct nip_nexfs *fs, struct nip_error *err)
 	if (syncfs(fs->nexfs_fd) < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "nexfs: syncfs");
 	return 0;
-}
-
-struct nip_nexfs_syncer {
-	pthread_t thread;
-	int fd, errno_;
-};
-
-static void *sync_main(void *arg)
-{
-	struct nip_nexfs_syncer *s = arg;
-	s->errno_ = syncfs(s->fd) < 0 ? errno : 0;
-	return NULL;
-}
-
-int nip_nexfs_sync_start(struct nip_nexfs *fs, struct nip_nexfs_syncer **out, struct nip_error *err)
-{
-	struct nip_nexfs_syncer *s = malloc(sizeof *s);
-	int e;
-
-	if (!s)
-		return nip_err(err, NIP_E_NOMEM, "nexfs: out of memory");
-	s->fd = fs->nexfs_fd;
-	s->errno_ = 0;
-	if ((e = pthread_create(&s->thread, NULL, sync_main, s)) != 0) {
-		free(s);
-		return nip_err_sys(err, NIP_E_IO, e, "nexfs: starting the syncfs thread");
-	}
-	*out = s;
-	return 0;
-}
-
-int nip_nexfs_sync_wait(struct nip_nexfs_syncer *s, struct nip_error *err)
-{
-	int e;
-
-	if (!s)
-		return 0;
-	pthread_join(s->thread, NULL);
-	e = s->errno_;
-	free(s);
-	return e ? nip_err_sys(err, NIP_E_IO, e, "nexfs: syncfs") : 0;
 }
 
 void nip_object_name(const uint8_t hash[NIP_SHA256_LEN], uint32_t mode, int is_link,

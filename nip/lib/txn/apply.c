@@ -307,7 +307,7 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	uint8_t root[NIP_SHA256_LEN];
 	char name[128];
 	int64_t gen;
-	int rc = -1, began = 0, synced, imported = 0;
+	int rc = -1, began = 0, synced;
 
 	memset(res, 0, sizeof *res);
 	if (nip_cell_name_check(cell, err) < 0 || txn_current_set(r, cell, &old, err) < 0)
@@ -327,13 +327,13 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 			continue;
 		if (!p->keys && !keys && txn_trusted_keys(r, &keys, &nkeys, err) < 0)
 			goto out;
+		if (!syncer && nip_nexfs_sync_start(r->fs, &syncer, err) < 0)
+			goto out;
 		if (import(r, p, p->keys ? p->keys : keys, p->keys ? p->nkeys : nkeys, err) < 0)
 			goto out;
-		imported = 1;
 	}
 	/* The imported objects flush while the tree and checkout are built. */
-	if (imported && nip_nexfs_sync_start(r->fs, &syncer, err) < 0)
-		goto out;
+	nip_nexfs_sync_finish(syncer);
 	if (txn_compose(&old, &oldfiles, &noldfiles, err) < 0 ||
 	    txn_merge_etc(r, cell, oldfiles, noldfiles, files, nfiles, res, err) < 0)
 		goto out;
