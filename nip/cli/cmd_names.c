@@ -10,17 +10,13 @@
 #include "nip/track.h"
 #include "nip/txn.h"
 
-static void on_fetched(void *ctx, const char *name, size_t done, size_t n)
-{
-	fprintf(stderr, "\rfetched %zu of %zu packages%s", done, n, done == n ? "\n" : "");
-}
-
 static int names(const struct cli_opts *o, const struct cli_cmd *c, char *const *specs, size_t n,
 		 int dry, int offline, int upgrade, int fetch_only)
 {
 	struct nip_txn_track_opts topts = {
 		.dry_run = dry, .offline = offline, .upgrade = upgrade, .fetch_only = fetch_only};
 	struct nip_txn_result res = {0};
+	struct cli_progress bar;
 	struct nip_root *r = NULL;
 	struct nip_error err;
 	int64_t v;
@@ -38,16 +34,13 @@ static int names(const struct cli_opts *o, const struct cli_cmd *c, char *const 
 					 slow);
 		topts.low_speed_time = (long)v;
 	}
-	/* A progress line on a terminal only, and never under --json. */
-	if (!o->json && !o->quiet && isatty(STDERR_FILENO)) {
-		topts.progress = on_fetched;
-		topts.progress_ctx = NULL;
-	}
+	cli_progress_attach(&bar, o, &topts);
 	if (cli_open_root(o, 1, &r, &err) < 0) {
 		status = cli_fail(o, &err);
 		goto out;
 	}
 	if (nip_txn_install_names(r, o->cell, specs, n, &topts, &res, &err) < 0) {
+		cli_progress_end(&bar);
 		status = cli_txn_fail(o, &err, &res);
 		goto out;
 	}

@@ -223,6 +223,26 @@ struct nip_download {
 	const char *name;
 	int ok, failed;
 	struct nip_error err; /* why it failed (the last base's reason) */
+	void *user;           /* the caller's, untouched */
+};
+/* What the downloader is doing, for a progress bar or a log of events.
+ * START: a job's first request; PROGRESS: bytes arrived (at most every
+ * 100 ms per job); ERROR: a transfer failed (why), and what comes next:
+ * a retry on the same URL after retry_in seconds, the next mirror
+ * (next_url), or neither (the job failed); DONE: the job is checked and
+ * named. */
+enum nip_download_event_kind { NIP_DL_START, NIP_DL_PROGRESS, NIP_DL_ERROR, NIP_DL_DONE };
+struct nip_download_event {
+	enum nip_download_event_kind kind;
+	const struct nip_download *job;
+	const char *url;      /* the URL in use */
+	uint64_t got;         /* the job's bytes kept so far */
+	uint64_t all_got, all_length; /* every job's, so far and in all */
+	size_t ndone, n;      /* jobs finished (done or failed), jobs */
+	unsigned attempt;     /* ERROR: failures so far on this URL */
+	double retry_in;      /* ERROR: > 0 when the same URL is tried again */
+	const char *next_url; /* ERROR: the mirror tried next, or NULL */
+	const struct nip_error *why; /* ERROR */
 };
 struct nip_download_opts {
 	const char *const *bases;
@@ -232,7 +252,12 @@ struct nip_download_opts {
 	unsigned retries;  /* per base; 0: 3 */
 	long connect_timeout, low_speed_time, low_speed_limit; /* 0: 10 s, 30 s, 1024 B/s */
 	int keep_going; /* go on after a job failed (else stop at the first) */
-	void (*progress)(void *ctx, const struct nip_download *done, size_t ndone, size_t n);
+	/* Called one at a time (never two at once), from any thread. */
+	void (*event)(void *ctx, const struct nip_download_event *ev);
+	/* A job's bytes matched its length and SHA-256: a last check of
+	 * the file (fd, at offset 0) before it gets its name, on the
+	 * transfer's thread while the others go on; -1 fails the job. */
+	int (*landed)(void *ctx, struct nip_download *job, int fd, struct nip_error *err);
 	void *ctx;
 };
 /* 0 when every job succeeded, else -1 with err the first failure's. */

@@ -431,13 +431,22 @@ int tuf_expired(const struct tuf_md *md, time_t now)
 	return now >= md->expires;
 }
 
-int tuf_role_covers(const struct tuf_role *r, const char *path)
+void tuf_path_hash(const char *path, char hex[NIP_SHA256_HEX])
+{
+	uint8_t d[NIP_SHA256_LEN];
+	nip_sha256(path, strlen(path), d);
+	nip_hex(d, sizeof d, hex);
+}
+
+int tuf_role_covers(const struct tuf_role *r, const char *path, const char *path_hash)
 {
 	if (r->prefixes) {
-		uint8_t d[NIP_SHA256_LEN];
-		char hex[NIP_SHA256_HEX];
-		nip_sha256(path, strlen(path), d);
-		nip_hex(d, sizeof d, hex);
+		char own[NIP_SHA256_HEX];
+		const char *hex = path_hash;
+		if (!hex) {
+			tuf_path_hash(path, own);
+			hex = own;
+		}
 		for (size_t i = 0; i < json_array_size(r->prefixes); i++) {
 			const char *p = json_string_value(json_array_get(r->prefixes, i));
 			if (strncmp(hex, p, strlen(p)) == 0)

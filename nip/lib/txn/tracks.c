@@ -7,6 +7,7 @@
  * verified it; nothing is installed that its track's root does not allow. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,108 +265,43 @@ static int track_bases(struct nip_root *r, const struct track *t, char **mirrors
 	return 0;
 }
 
-static void on_progress(void *ctx, const struct nip_download *d, size_t done, size_t n)
+/* One fetch of a transaction's picks: what the download callbacks need. */
+struct fetch_run {
+	const struct nip_txn_track_opts *o;
+	const struct tracks *tracks;
+	const struct nip_pick *picks;
+	struct txn_pkg *heads; /* one per pick, set once its head is checked */
+	const char *root;      /* the root's path, for the cache's */
+	pthread_mutex_t mu;    /* the caller's event callback, one at a time */
+};
+
+static void txn_event(struct fetch_run *f, const struct nip_txn_event *ev)
 {
-	const struct nip_txn_track_opts *o = ctx;
-	o->progress(o->progress_ctx, d->name, done, n);
+	if (!f->o->event)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->o->event(f->o->event_ctx, ev);
+	pthread_mutex_unlock(&f->mu);
 }
 
-/* Every chosen package not in the cache yet, fetched: per track, one load
- * of its trusted metadata for every target's length and hash, then the
- * downloads in parallel. */
-static int fetch_picks(struct nip_root *r, const struct tracks *tracks, const struct nip_pick *p,
-		       size_t np, const struct nip_txn_track_opts *o, struct nip_error *err)
+static void on_download(void *ctx, const struct nip_download_event *dl)
 {
-	const char **targets = calloc(np + 1, sizeof *targets);
-	struct nip_track_target *tt = calloc(np + 1, sizeof *tt);
-	struct nip_download *jobs = calloc(np + 1, sizeof *jobs);
-	char (*names)[NIP_CID_STRLEN + 8] = calloc(np + 1, sizeof *names);
-	int cfd = -1, rc = -1;
-
-	if (!targets || !tt || !jobs || !names) {
-		nip_err(err, NIP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (mkdirat(r->fd, "cache", 0755) < 0 && errno != EEXIST) {
-		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
-		goto out;
-	}
-	if ((cfd = openat(r->fd, "cache", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
-		goto out;
-	}
-	for (size_t t = 0; t < tracks->n; t++) {
-		const struct track *k = &tracks->v[t];
-		const char *bases[16];
-		char *mirrors = NULL;
-		size_t n = 0, nbases;
-		for (size_t i = 0; i < np; i++) {
-			if (strcmp(p[i].track, k->name) != 0)
-				continue;
-			cache_name(&p[i], names[n], sizeof names[n]);
-			if (faccessat(cfd, names[n], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-				continue;
-			if (o->offline) {
-				nip_err(err, NIP_E_NETWORK,
-					"%s-%s is not in the cache and --offline forbids fetching it", p[i].name,
-					p[i].version);
-				goto out;
-			}
-			targets[n++] = p[i].path;
-		}
-		if (!n)
-			continue;
-		if (nip_track_targets(r->fd, k->name, targets, n, tt, err) < 0)
-			goto out;
-		for (size_t i = 0; i < n; i++)
-			jobs[i] = (struct nip_download){.path = tt[i].path, .length = tt[i].length, .name = names[i]};
-		for (size_t i = 0; i < n; i++)
-			memcpy(jobs[i].sha256, tt[i].sha256, NIP_SHA256_LEN);
-		if (track_bases(r, k, &mirrors, bases, sizeof bases / sizeof *bases, &nbases, err) == 0) {
-			struct nip_download_opts d = {.bases = bases, .nbases = nbases, .dirfd = cfd,
-						      .parallel = o->parallel,
-						      .low_speed_time = o->low_speed_time};
-			if (o->progress) {
-				d.progress = on_progress;
-				d.ctx = (void *)o;
-			}
-			rc = nip_download_all(jobs, n, &d, err);
-			if (rc < 0)
-				nip_err_prefix(err, "track %s: ", k->name);
-		}
-		free(mirrors);
-		nip_track_targets_free(tt, n);
-		if (rc < 0)
-			goto out;
-		rc = -1;
-	}
-	rc = 0;
-out:
-	if (cfd >= 0)
-		close(cfd);
-	free(targets);
-	free(tt);
-	free(jobs);
-	free(names);
-	return rc;
+	struct nip_txn_event ev = {.kind = NIP_TXN_FETCH, .pick = dl->job->user, .dl = dl};
+	txn_event(ctx, &ev);
 }
 
 /* The package's head, read with its track's publishers as the only keys:
  * its signer must be one of them, allowed to publish that name, and its
  * CID the one the index named. */
-static int check_pick(const struct nip_pick *p, const struct track *t, const char *path,
+static int check_pick(const struct nip_pick *p, const struct track *t, int fd, const char *path,
 		      struct txn_pkg *out, struct nip_error *err)
 {
 	struct nip_package *pkg = NULL;
 	char id[NIP_KEYID_HEX];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	int rc = -1;
 
-	if (fd < 0)
-		return nip_err_sys(err, NIP_E_IO, errno, "%s", path);
-	if (!t->npubs) {
-		nip_err(err, NIP_E_TRUST, "track %s authorises no publisher", t->name);
-		goto out;
-	}
+	if (!t->npubs)
+		return nip_err(err, NIP_E_TRUST, "track %s authorises no publisher", t->name);
 	if (nip_package_read_head(fd, t->keys, t->npubs, &pkg, err) < 0) {
 		nip_err_prefix(err, "track %s: %s-%s: ", t->name, p->name, p->version);
 		goto out;
@@ -389,6 +325,7 @@ static int check_pick(const struct nip_pick *p, const struct track *t, const cha
 	out->keys = t->keys;
 	out->nkeys = t->npubs;
 	if (!(out->path_owned = strdup(path))) {
+		txn_pkg_clear(out);
 		nip_err(err, NIP_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -396,7 +333,149 @@ static int check_pick(const struct nip_pick *p, const struct track *t, const cha
 	rc = 0;
 out:
 	nip_package_free(pkg);
-	close(fd);
+	return rc;
+}
+
+/* Checks pick i (in fd, named `name` in the cache) into heads[i]. */
+static int check_head(struct fetch_run *f, const struct nip_pick *p, int fd, const char *name,
+		      int cached, struct nip_error *err)
+{
+	const struct track *t = track_named(f->tracks, p->track);
+	struct txn_pkg *out = &f->heads[p - f->picks];
+	struct nip_txn_event ev = {.kind = NIP_TXN_VERIFY, .pick = p, .cached = cached};
+	char path[4096];
+
+	if (!t)
+		return nip_err(err, NIP_E_INTERNAL, "track %s: not loaded", p->track);
+	if (snprintf(path, sizeof path, "%s/cache/%s", f->root, name) >= (int)sizeof path)
+		return nip_err(err, NIP_E_LIMIT, "%s/cache/%s: path too long", f->root, name);
+	if (check_pick(p, t, fd, path, out, err) < 0)
+		return -1;
+	ev.signer = out->signer;
+	txn_event(f, &ev);
+	return 0;
+}
+
+/* A download matched its signed length and hash: its head is checked
+ * here, on the transfer's thread while the others go on (checked after
+ * all the downloads, the heads cost a quarter of a fetch's time), and a
+ * package that fails never gets a name in the cache. */
+static int on_landed(void *ctx, struct nip_download *job, int fd, struct nip_error *err)
+{
+	return check_head(ctx, job->user, fd, job->name, 0, err);
+}
+
+/* Every chosen package not in the cache yet, fetched: per track, one load
+ * of its trusted metadata for every target's length and hash, then the
+ * downloads in parallel; every pick's head checked into f->heads. */
+static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struct nip_error *err)
+{
+	const struct nip_txn_track_opts *o = f->o;
+	const struct nip_pick *p = f->picks;
+	const char **targets = calloc(np + 1, sizeof *targets);
+	struct nip_track_target *tt = calloc(np + 1, sizeof *tt);
+	struct nip_download *jobs = calloc(np + 1, sizeof *jobs);
+	size_t *first = calloc(f->tracks->n + 1, sizeof *first), njobs = 0;
+	char (*names)[NIP_CID_STRLEN + 8] = calloc(np + 1, sizeof *names);
+	struct nip_txn_event plan = {.kind = NIP_TXN_FETCH_PLAN};
+	int cfd = -1, rc = -1;
+
+	if (!targets || !tt || !jobs || !names || !first) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (mkdirat(r->fd, "cache", 0755) < 0 && errno != EEXIST) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
+		goto out;
+	}
+	if ((cfd = openat(r->fd, "cache", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
+		goto out;
+	}
+	for (size_t i = 0; i < np; i++)
+		cache_name(&p[i], names[i], sizeof names[i]);
+	/* What is missing, per track: jobs[first[t] .. first[t + 1]). */
+	for (size_t t = 0; t < f->tracks->n; t++) {
+		const struct track *k = &f->tracks->v[t];
+		size_t n = 0;
+		first[t] = njobs;
+		for (size_t i = 0; i < np; i++) {
+			if (strcmp(p[i].track, k->name) != 0 ||
+			    faccessat(cfd, names[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+				continue;
+			if (o->offline) {
+				nip_err(err, NIP_E_NETWORK,
+					"%s-%s is not in the cache and --offline forbids fetching it", p[i].name,
+					p[i].version);
+				goto out;
+			}
+			targets[n] = p[i].path;
+			jobs[njobs + n] = (struct nip_download){.name = names[i], .user = (void *)&p[i]};
+			n++;
+		}
+		if (!n)
+			continue;
+		if (nip_track_targets(r->fd, k->name, targets, n, tt + njobs, err) < 0) {
+			nip_err_prefix(err, "track %s: ", k->name);
+			goto out;
+		}
+		for (size_t i = njobs; i < njobs + n; i++) {
+			jobs[i].path = tt[i].path;
+			jobs[i].length = tt[i].length;
+			memcpy(jobs[i].sha256, tt[i].sha256, NIP_SHA256_LEN);
+			plan.bytes += tt[i].length;
+		}
+		njobs += n;
+	}
+	first[f->tracks->n] = njobs;
+	plan.count = njobs;
+	txn_event(f, &plan);
+	for (size_t t = 0; t < f->tracks->n; t++) {
+		const struct track *k = &f->tracks->v[t];
+		const char *bases[16];
+		char *mirrors = NULL;
+		size_t nbases;
+		if (first[t] == first[t + 1])
+			continue;
+		if (track_bases(r, k, &mirrors, bases, sizeof bases / sizeof *bases, &nbases, err) == 0) {
+			struct nip_download_opts d = {.bases = bases, .nbases = nbases, .dirfd = cfd,
+						      .parallel = o->parallel,
+						      .low_speed_time = o->low_speed_time,
+						      .event = on_download, .landed = on_landed, .ctx = f};
+			rc = nip_download_all(jobs + first[t], first[t + 1] - first[t], &d, err);
+			if (rc < 0)
+				nip_err_prefix(err, "track %s: ", k->name);
+		}
+		free(mirrors);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	/* What was in the cache already: its head checked now. */
+	for (size_t i = 0; i < np; i++) {
+		int fd;
+		if (f->heads[i].m)
+			continue;
+		if ((fd = openat(cfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			nip_err_sys(err, NIP_E_IO, errno, "%s/cache/%s", r->path, names[i]);
+			goto out;
+		}
+		rc = check_head(f, &p[i], fd, names[i], 1, err);
+		close(fd);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	rc = 0;
+out:
+	if (cfd >= 0)
+		close(cfd);
+	nip_track_targets_free(tt, njobs);
+	free(targets);
+	free(tt);
+	free(jobs);
+	free(names);
+	free(first);
 	return rc;
 }
 
@@ -520,6 +599,9 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 	struct tracks tracks = {0};
 	struct nip_solver *s = NULL;
 	struct nip_pick *picks = NULL;
+	struct txn_pkg *heads = NULL;
+	struct fetch_run run;
+	int mu_live = 0;
 	struct utsname u;
 	void **kept = NULL;
 	size_t nkept = 0, npicks = 0;
@@ -567,23 +649,18 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 		next.n++;
 		p->m = NULL;
 	}
-	if (fetch_picks(r, &tracks, picks, npicks, o, err) < 0)
+	if (!(heads = calloc(npicks + 1, sizeof *heads))) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
 		goto out;
-	for (size_t i = 0; i < npicks; i++) {
-		const struct track *t = track_named(&tracks, picks[i].track);
-		char name[NIP_CID_STRLEN + 8], path[4096];
-		if (!t) {
-			nip_err(err, NIP_E_INTERNAL, "track %s: not loaded", picks[i].track);
-			goto out;
-		}
-		cache_name(&picks[i], name, sizeof name);
-		snprintf(path, sizeof path, "%s/cache/%s", r->path, name);
-		if (check_pick(&picks[i], t, path, &next.v[next.n], err) < 0)
-			goto out;
-		if (o->fetch_only) {
-			txn_pkg_clear(&next.v[next.n]);
-			continue;
-		}
+	}
+	run = (struct fetch_run){.o = o, .tracks = &tracks, .picks = picks, .heads = heads, .root = r->path};
+	pthread_mutex_init(&run.mu, NULL);
+	mu_live = 1;
+	if (fetch_picks(r, &run, npicks, err) < 0)
+		goto out;
+	for (size_t i = 0; i < npicks && !o->fetch_only; i++) {
+		next.v[next.n] = heads[i];
+		memset(&heads[i], 0, sizeof heads[i]);
 		next.v[next.n].explicit_ = !o->upgrade && asked(specs, n, picks[i].name);
 		/* An upgrade keeps what was asked for by name so. */
 		for (size_t j = 0; j < cur.n; j++)
@@ -597,11 +674,18 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 	}
 	{
 		char *plan = res->plan;
+		struct nip_txn_event ev = {.kind = NIP_TXN_INSTALL, .count = next.n};
+		txn_event(&run, &ev);
 		res->plan = NULL;
 		rc = txn_apply(r, cell, &next, o->upgrade ? "upgrade" : "install", reason, 0, res, err);
 		res->plan = plan;
 	}
 out:
+	for (size_t i = 0; heads && i < npicks; i++)
+		txn_pkg_clear(&heads[i]);
+	free(heads);
+	if (mu_live)
+		pthread_mutex_destroy(&run.mu);
 	nip_picks_free(picks, npicks);
 	free(kept);
 	nip_solver_free(s);
