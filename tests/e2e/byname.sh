@@ -18,6 +18,20 @@ mkpkg() { # KEY NAME VERSION [pack options...]
 	"$NIP" pack --key "$T/$key.key" --name "$name" --version "$ver" "$@" \
 		-o "$T/$name-$ver.nip" "$T/s/$name-$ver" >/dev/null
 }
+# events FILE EXPR: FILE is JSON progress events, one a line, then the
+# final document; EXPR is true of ev (the events), doc (the last line),
+# kinds (the events' names in order), of(KIND) (those of one kind) and
+# cache (the root's cache directory).
+events() {
+	python3 -c 'import json, os, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+ev, doc = lines[:-1], lines[-1]
+assert all("event" in e for e in ev) and "event" not in doc
+kinds = [e["event"] for e in ev]
+of = lambda k: [e for e in ev if e["event"] == k]
+cache = sys.argv[3]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" "$R/cache"
+}
 mkpkg pub hello 1.0-1 --depends 'libgreet >= 2.0'
 mkpkg pub hello 1.1-1 --depends 'libgreet >= 2.1'
 mkpkg pub libgreet 2.0-1
@@ -41,6 +55,34 @@ check "finds libgreet by name" json found.json "[p['name'] for p in d['packages'
 check "fetch cowsay into the cache only" "$NIP" --root "$R" fetch cowsay
 same "one package in the cache" "$(ls "$R/cache" | wc -l)" "1"
 same "nothing installed" "$("$NIP" --root "$R" generations | wc -l)" "0"
+
+# --json: what the fetch does, one event a line, then the document.
+rm -f "$R"/cache/*
+check "fetch --json cowsay" sh -c "'$NIP' --root '$R' --json fetch cowsay >fetch.json"
+check "events: plan, start, verify, done, then the document" events fetch.json \
+	"kinds[0] == 'fetch-plan' and [k for k in kinds if k != 'fetch-progress'] == ['fetch-plan', 'fetch-start', 'verify', 'fetch-done'] and doc['plan'] == ['+ cowsay 3.0-1 (stable)']"
+check "the sizes add up: plan, start, done, progress, the cached file" events fetch.json \
+	"of('fetch-plan')[0]['packages'] == 1 and of('fetch-plan')[0]['size'] == of('fetch-start')[0]['size'] == of('fetch-done')[0]['size'] == os.path.getsize(os.path.join(cache, of('fetch-done')[0]['cid'] + '.nip')) and all(0 < p['got'] <= p['size'] == of('fetch-done')[0]['size'] for p in of('fetch-progress'))"
+check "each event names the package and track" events fetch.json \
+	"all((e['name'], e['version'], e['track']) == ('cowsay', '3.0-1', 'stable') for e in ev[1:]) and of('verify')[0]['cached'] is False and of('verify')[0]['cid'] == of('fetch-done')[0]['cid']"
+check "fetch --json again: from the cache" sh -c "'$NIP' --root '$R' --json fetch cowsay >again.json"
+check "nothing to fetch; verified as cached" events again.json \
+	"kinds == ['fetch-plan', 'verify'] and of('fetch-plan')[0]['size'] == 0 and of('verify')[0]['cached'] is True"
+# A progress bar for a person at a terminal, nothing for a pipe or a file.
+rm -f "$R"/cache/*
+if command -v script >/dev/null; then
+	script -qec "'$NIP' --root '$R' fetch cowsay" /dev/null </dev/null >tty.out 2>&1
+	check "on a terminal: a progress bar" grep -q 'fetching \[#*\] 100% .* 1 of 1 packages' tty.out
+	rm -f "$R"/cache/*
+	script -qec "'$NIP' --root '$R' fetch cowsay | cat" /dev/null </dev/null >pipe.out 2>&1
+	same "stdout a pipe: no bar" "$(cat pipe.out)" ""
+else
+	pass "# SKIP script(1) missing: no terminal to test the bar on"
+	pass "# SKIP script(1) missing"
+fi
+rm -f "$R"/cache/*
+check "not a terminal: quiet" "$NIP" --root "$R" fetch cowsay
+same "nothing printed" "$(cat .out .err)" ""
 rm -f "$R"/cache/*
 check "install hello --dry-run" "$NIP" --root "$R" install --dry-run hello
 cp .out dry.out
@@ -49,7 +91,11 @@ check "and libgreet" grep -qx '+ libgreet 2.0-1 (stable)' dry.out
 same "a dry run fetched nothing" "$(ls "$R/cache" 2>/dev/null | wc -l)" "0"
 same "and made no generation" "$("$NIP" --root "$R" generations | wc -l)" "0"
 
-check "install hello: no trust add needed" "$NIP" --root "$R" install hello
+check "install hello: no trust add needed" sh -c "'$NIP' --root '$R' --json install hello >install.json"
+check "install --json: both fetched and verified, then install, then the document" events install.json \
+	"sorted(e['name'] for e in of('fetch-done')) == ['hello', 'libgreet'] and sorted(e['name'] for e in of('verify')) == ['hello', 'libgreet'] and kinds[-1] == 'install' and of('install')[0]['packages'] == 2 and doc['generation'] == 1 and doc['added'] == 2"
+check "install --json: the sizes add up" events install.json \
+	"of('fetch-plan')[0]['packages'] == 2 and of('fetch-plan')[0]['size'] == sum(e['size'] for e in of('fetch-done')) == sum(os.path.getsize(os.path.join(cache, e['cid'] + '.nip')) for e in of('fetch-done'))"
 same "it runs" "$("$R/cells/system/current/usr/bin/hello")" "hello 1.0-1"
 same "libgreet came along" "$("$NIP" --root "$R" list | cut -d' ' -f1 | tr '\n' ' ')" "hello libgreet "
 same "two packages in the cache" "$(ls "$R/cache" | wc -l)" "2"
@@ -113,6 +159,10 @@ check "remove cowsay" "$NIP" --root "$R" remove cowsay
 expect 5 'not in the cache and --offline' "--offline without the package: exit 5" \
 	"$NIP" --root "$R" install --offline cowsay
 expect 5 'cowsay-3.0-1' "the server gone: exit 5 naming the package" "$NIP" --root "$R" install cowsay
+expect 5 'cowsay-3.0-1' "the same with --json" "$NIP" --root "$R" --json install cowsay
+cp .out gone.json
+check "--json: fetch-error events, retries, then the error document" events gone.json \
+	"of('fetch-error') and all(e['name'] == 'cowsay' and e['url'].startswith('$url/') for e in of('fetch-error')) and [e['retry'] for e in of('fetch-error')] == [True] * (len(of('fetch-error')) - 1) + [False] and of('fetch-error')[-1]['mirror'] is None and doc['error']['exit'] == 5"
 same "nothing changed by the failures" "$("$NIP" --root "$R" list | grep -c '^cowsay ')" "0"
 expect 2 'not both' "files and names in one call: exit 2" "$NIP" --root "$R" install hello "$T/tool-1.0-1.nip"
 check "fsck" "$NIP" --root "$R" fsck

@@ -674,7 +674,7 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 	}
 	{
 		char *plan = res->plan;
-		struct nip_txn_event ev = {.kind = NIP_TXN_INSTALL, .count = next.n};
+		struct nip_txn_event ev = {.kind = NIP_TXN_INSTALL, .count = npicks};
 		txn_event(&run, &ev);
 		res->plan = NULL;
 		rc = txn_apply(r, cell, &next, o->upgrade ? "upgrade" : "install", reason, 0, res, err);
