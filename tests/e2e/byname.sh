@@ -52,6 +52,16 @@ check "search by summary, any case" "$NIP" --root "$R" search COW
 same "finds cowsay" "$(cut -d' ' -f1-4 .out)" "cowsay 3.0-1 x86_64 (stable)"
 check "search --json" sh -c "'$NIP' --root '$R' --json search greet >found.json"
 check "finds libgreet by name" json found.json "[p['name'] for p in d['packages']] == ['libgreet']"
+# info on what is not installed: from the track.
+check "info cowsay, not installed" "$NIP" --root "$R" info cowsay
+cp .out info.out
+check "shows version, track, relations, 'installed: no'" sh -c "grep -qx 'version:     3.0-1' info.out && grep -qx 'track:       stable' info.out && grep -qx 'provides     greeter = 1' info.out && grep -qx 'installed:   no' info.out && grep -qx 'available:   3.0-1 x86_64 (stable)' info.out"
+check "info --json cowsay" sh -c "'$NIP' --root '$R' --json info cowsay >info.json"
+check "--json: CID, size and relations as published" json info.json \
+	"d['installed'] is False and d['newer'] is None and len(d['available']) == 1 and d['available'][0]['version'] == '3.0-1' and d['available'][0]['cid'] == '$("$NIP" cid "$T/cowsay-3.0-1.nip")' and d['available'][0]['size'] == $(wc -c <"$T/cowsay-3.0-1.nip") and d['available'][0]['relations']['provides'] == ['greeter = 1'] and d['available'][0]['summary'] == 'a talking cow'"
+check "info hello: its dependency" sh -c "'$NIP' --root '$R' --json info hello >info.json"
+check "depends as published" json info.json "d['available'][0]['relations']['depends'] == ['libgreet >= 2.0'] and d['available'][0]['relations']['provides'] == []"
+expect 4 'nosuch is not installed in cell system, nor in any track' "info on an unknown name: exit 4" "$NIP" --root "$R" info nosuch
 check "fetch cowsay into the cache only" "$NIP" --root "$R" fetch cowsay
 same "one package in the cache" "$(ls "$R/cache" | wc -l)" "1"
 same "nothing installed" "$("$NIP" --root "$R" generations | wc -l)" "0"
@@ -111,6 +121,18 @@ check "publish 1.1" "$NIP" publish --track "$T/track" --online-key "$T/online.ke
 check "upgrade before refresh changes nothing" "$NIP" --root "$R" upgrade
 same "still 1.0" "$("$R/cells/system/current/usr/bin/hello")" "hello 1.0-1"
 check "refresh" "$NIP" --root "$R" refresh
+check "info --json hello: installed, a newer one in the track" sh -c "'$NIP' --root '$R' --json info hello >info.json"
+check "newer: 1.1-1 from stable; both versions listed, newest first" json info.json \
+	"d['installed'] is True and d['manifest']['version'] == '1.0-1' and d['newer'] == {'version': '1.1-1', 'track': 'stable'} and [a['version'] for a in d['available']] == ['1.1-1', '1.0-1'] and [a['newer'] for a in d['available']] == [True, False] and d['available'][0]['relations']['depends'] == ['libgreet >= 2.1']"
+check "info hello: the newer one marked" "$NIP" --root "$R" info hello
+cp .out info.out
+check "'available: 1.1-1 ... newer'" grep -qx 'available:   1.1-1 x86_64 (stable) newer' info.out
+check "search marks what is installed" "$NIP" --root "$R" search hello
+cp .out search.out
+check "hello 1.0-1 [installed], 1.1-1 [installed: 1.0-1]" sh -c "grep -qx 'hello 1.0-1 x86_64 (stable) \\[installed\\]' search.out && grep -qx 'hello 1.1-1 x86_64 (stable) \\[installed: 1.0-1\\]' search.out"
+check "search --json marks it too" sh -c "'$NIP' --root '$R' --json search greet >found.json"
+check "installed, installed_version" json found.json \
+	"sorted((p['name'], p['version'], p['installed'], p['installed_version']) for p in d['packages']) == [('libgreet', '2.0-1', True, '2.0-1'), ('libgreet', '2.1-1', False, '2.0-1')]"
 check "pin hello" "$NIP" --root "$R" pin hello
 check "upgrade --dry-run" "$NIP" --root "$R" --json upgrade --dry-run
 cp .out up.json

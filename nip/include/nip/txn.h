@@ -112,6 +112,12 @@ int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error 
 int nip_txn_search(struct nip_root *r, const char *term,
 		   void (*fn)(void *ctx, const struct nip_found *f), void *ctx, size_t *found,
 		   struct nip_error *err);
+/* Every package of the pinned tracks called exactly name, newest first
+ * (nip_solver_lookup); *found: how many. */
+struct nip_track_pkg;
+int nip_txn_lookup(struct nip_root *r, const char *name,
+		   void (*fn)(void *ctx, const struct nip_track_pkg *p), void *ctx, size_t *found,
+		   struct nip_error *err);
 /* The libsolv cache of a pinned track, rebuilt from its verified index
  * when that changed (after a refresh); *fd (if fd is not NULL) opened on
  * it. */

@@ -695,9 +695,9 @@ out:
 	return rc;
 }
 
-int nip_txn_search(struct nip_root *r, const char *term,
-		   void (*fn)(void *ctx, const struct nip_found *f), void *ctx, size_t *found,
-		   struct nip_error *err)
+/* The pinned tracks in a solver of their own, for a read-only query. */
+static int tracks_query(struct nip_root *r, int (*q)(struct nip_solver *s, void *arg), void *arg,
+			struct nip_error *err)
 {
 	struct tracks tracks = {0};
 	struct nip_solver *s;
@@ -707,11 +707,51 @@ int nip_txn_search(struct nip_root *r, const char *term,
 	uname(&u);
 	if (!(s = nip_solver_new(u.machine, err)))
 		return -1;
-	if (tracks_load(r, s, &tracks, err) == 0) {
-		*found = (size_t)nip_solver_search(s, term, fn, ctx);
-		rc = 0;
-	}
+	if (tracks_load(r, s, &tracks, err) == 0)
+		rc = q(s, arg);
 	nip_solver_free(s);
 	tracks_free(&tracks);
 	return rc;
+}
+
+struct query {
+	const char *what;
+	void (*found_fn)(void *ctx, const struct nip_found *f);
+	void (*pkg_fn)(void *ctx, const struct nip_track_pkg *p);
+	void *ctx;
+	size_t *found;
+	struct nip_error *err;
+};
+
+static int do_search(struct nip_solver *s, void *arg)
+{
+	struct query *q = arg;
+	*q->found = (size_t)nip_solver_search(s, q->what, q->found_fn, q->ctx);
+	return 0;
+}
+
+static int do_lookup(struct nip_solver *s, void *arg)
+{
+	struct query *q = arg;
+	int n = nip_solver_lookup(s, q->what, q->pkg_fn, q->ctx, q->err);
+	if (n < 0)
+		return -1;
+	*q->found = (size_t)n;
+	return 0;
+}
+
+int nip_txn_search(struct nip_root *r, const char *term,
+		   void (*fn)(void *ctx, const struct nip_found *f), void *ctx, size_t *found,
+		   struct nip_error *err)
+{
+	struct query q = {.what = term, .found_fn = fn, .ctx = ctx, .found = found, .err = err};
+	return tracks_query(r, do_search, &q, err);
+}
+
+int nip_txn_lookup(struct nip_root *r, const char *name,
+		   void (*fn)(void *ctx, const struct nip_track_pkg *p), void *ctx, size_t *found,
+		   struct nip_error *err)
+{
+	struct query q = {.what = name, .pkg_fn = fn, .ctx = ctx, .found = found, .err = err};
+	return tracks_query(r, do_lookup, &q, err);
 }
