@@ -246,6 +246,23 @@ static void land(struct xfer *x, const struct nip_download_opts *o)
 		emit(x, NIP_DL_ERROR, &j->err, 0, NULL);
 }
 
+/* Failures that the same request would meet again. */
+static int permanent(CURLcode res)
+{
+	switch (res) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* A transfer ended: done, retried here later, or moved to the next base. */
 static void ended(struct xfer *x, CURLcode res, const struct nip_download_opts *o, size_t nbases)
 {
@@ -287,12 +304,18 @@ static void ended(struct xfer *x, CURLcode res, const struct nip_download_opts *
 	} else if (res == CURLE_TOO_MANY_REDIRECTS) {
 		nip_err(&j->err, NIP_E_NETWORK, "%s: too many redirects", x->url);
 		next_base = 1;
+	} else if (permanent(res)) {
+		/* No retry changes a certificate or a URL: the next base. */
+		nip_err(&j->err, NIP_E_NETWORK, "%s: %s", x->url,
+			x->ebuf[0] ? x->ebuf : x->c->easy_strerror(res));
+		next_base = 1;
 	} else {
 		nip_err(&j->err, NIP_E_NETWORK, "%s: %s", x->url,
 			x->ebuf[0] ? x->ebuf : x->c->easy_strerror(res));
 		retry = 1;
 	}
-	if (retry && ++x->attempts <= (o->retries ? o->retries : 3)) {
+	x->attempts++;
+	if (retry && x->attempts <= (o->retries ? o->retries : 3)) {
 		/* 0.25 s, 0.5 s, 1 s, ...: a server that is briefly down
 		 * gets time to come back; the bytes so far are kept. */
 		double delay = 0.125 * (double)(1u << x->attempts);
