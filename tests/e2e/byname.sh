@@ -77,7 +77,7 @@ check "each event names the package and track" events fetch.json \
 	"all((e['name'], e['version'], e['track']) == ('cowsay', '3.0-1', 'stable') for e in ev[1:]) and of('verify')[0]['cached'] is False and of('verify')[0]['cid'] == of('fetch-done')[0]['cid']"
 check "fetch --json again: from the cache" sh -c "'$NIP' --root '$R' --json fetch cowsay >again.json"
 check "nothing to fetch; verified as cached" events again.json \
-	"kinds == ['fetch-plan', 'verify'] and of('fetch-plan')[0]['size'] == 0 and of('verify')[0]['cached'] is True"
+	"kinds == ['verify', 'fetch-plan'] and of('fetch-plan')[0]['size'] == 0 and of('verify')[0]['cached'] is True"
 # A progress bar for a person at a terminal, nothing for a pipe or a file.
 rm -f "$R"/cache/*
 if command -v script >/dev/null; then
@@ -170,6 +170,24 @@ check "upgrade --dry-run: beta's hello now" "$NIP" --root "$R" upgrade --dry-run
 grep -q '^~ hello 1.0-1 -> 9.0-1 (beta)$' .out && pass "the plan takes beta's" || fail "the plan takes beta's ($(cat .out))"
 check "track remove beta" "$NIP" --root "$R" track remove beta
 url=$stable_url
+
+# A cache entry torn by a crash (entries are not synced) or damaged is
+# never trusted: it is fetched again, or refused offline.
+cid=$("$NIP" cid "$T/hello-1.0-1.nip")
+check "remove hello" "$NIP" --root "$R" remove --cascade hello
+: >"$R/cache/$cid.nip"
+check "install hello over an empty cache entry" "$NIP" --root "$R" install 'hello=1.0-1'
+check "the entry was fetched again" cmp "$R/cache/$cid.nip" "$T/hello-1.0-1.nip"
+check "remove hello" "$NIP" --root "$R" remove --cascade hello
+printf 'garbage!' | dd of="$R/cache/$cid.nip" bs=1 seek=100 conv=notrunc 2>/dev/null
+check "install hello over a damaged entry of the right size" "$NIP" --root "$R" install 'hello=1.0-1'
+check "fetched again" cmp "$R/cache/$cid.nip" "$T/hello-1.0-1.nip"
+check "remove hello" "$NIP" --root "$R" remove --cascade hello
+head -c 1000 "$T/hello-1.0-1.nip" >"$R/cache/$cid.nip"
+expect 5 'hello-1.0-1: the cached copy was damaged \(removed\) and --offline forbids' \
+	"--offline over a torn entry: exit 5" "$NIP" --root "$R" install --offline 'hello=1.0-1'
+check "and the torn entry is gone" test ! -e "$R/cache/$cid.nip"
+check "install hello" "$NIP" --root "$R" install 'hello=1.0-1'
 
 # Offline: what is in the cache installs; what is not is exit 5.
 kill $servers 2>/dev/null

@@ -365,6 +365,41 @@ static int on_landed(void *ctx, struct nip_download *job, int fd, struct nip_err
 	return check_head(ctx, job->user, fd, job->name, 0, err);
 }
 
+/* A pick already in the cache is checked as a download would be (its
+ * length the index's, then its head); one that fails, torn by a crash
+ * (cache entries are not synced) or damaged, is never trusted: it is
+ * removed and fetched again, or refused offline. 0 with f->heads set when
+ * the cached copy is good, 0 without when it must be fetched. */
+static int cached(struct fetch_run *f, int cfd, const struct nip_pick *p, const char *name,
+		  struct nip_error *err)
+{
+	struct nip_error why;
+	struct stat st;
+	int fd = openat(cfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), good;
+
+	if (fd < 0 && errno != ENOENT)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s/cache/%s", f->root, name);
+	if (fd < 0) {
+		if (f->o->offline)
+			return nip_err(err, NIP_E_NETWORK,
+				       "%s-%s is not in the cache and --offline forbids fetching it", p->name,
+				       p->version);
+		return 0;
+	}
+	good = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == p->size &&
+	       check_head(f, p, fd, name, 1, &why) == 0;
+	close(fd);
+	if (good)
+		return 0;
+	if (unlinkat(cfd, name, 0) < 0 && errno != ENOENT)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s/cache/%s", f->root, name);
+	if (f->o->offline)
+		return nip_err(err, NIP_E_NETWORK,
+			       "%s-%s: the cached copy was damaged (removed) and --offline forbids fetching it",
+			       p->name, p->version);
+	return 0;
+}
+
 /* Every chosen package not in the cache yet, fetched: per track, one load
  * of its trusted metadata for every target's length and hash, then the
  * downloads in parallel; every pick's head checked into f->heads. */
@@ -392,23 +427,19 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
 		goto out;
 	}
-	for (size_t i = 0; i < np; i++)
+	for (size_t i = 0; i < np; i++) {
 		cache_name(&p[i], names[i], sizeof names[i]);
+		if (cached(f, cfd, &p[i], names[i], err) < 0)
+			goto out;
+	}
 	/* What is missing, per track: jobs[first[t] .. first[t + 1]). */
 	for (size_t t = 0; t < f->tracks->n; t++) {
 		const struct track *k = &f->tracks->v[t];
 		size_t n = 0;
 		first[t] = njobs;
 		for (size_t i = 0; i < np; i++) {
-			if (strcmp(p[i].track, k->name) != 0 ||
-			    faccessat(cfd, names[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			if (strcmp(p[i].track, k->name) != 0 || f->heads[i].m)
 				continue;
-			if (o->offline) {
-				nip_err(err, NIP_E_NETWORK,
-					"%s-%s is not in the cache and --offline forbids fetching it", p[i].name,
-					p[i].version);
-				goto out;
-			}
 			targets[n] = p[i].path;
 			jobs[njobs + n] = (struct nip_download){.name = names[i], .user = (void *)&p[i]};
 			n++;
@@ -447,21 +478,6 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 				nip_err_prefix(err, "track %s: ", k->name);
 		}
 		free(mirrors);
-		if (rc < 0)
-			goto out;
-		rc = -1;
-	}
-	/* What was in the cache already: its head checked now. */
-	for (size_t i = 0; i < np; i++) {
-		int fd;
-		if (f->heads[i].m)
-			continue;
-		if ((fd = openat(cfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-			nip_err_sys(err, NIP_E_IO, errno, "%s/cache/%s", r->path, names[i]);
-			goto out;
-		}
-		rc = check_head(f, &p[i], fd, names[i], 1, err);
-		close(fd);
 		if (rc < 0)
 			goto out;
 		rc = -1;
