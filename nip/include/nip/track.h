@@ -263,6 +263,10 @@ struct nip_download_opts {
 /* 0 when every job succeeded, else -1 with err the first failure's. */
 int nip_download_all(struct nip_download *v, size_t n, const struct nip_download_opts *o,
 		     struct nip_error *err);
+/* Starts loading libcurl on a thread of its own (3 to 5 ms here), for a
+ * caller with other work to do before nip_download_all; a failure is
+ * left for nip_download_all to report. */
+void nip_download_warm(void);
 
 /* Where and what several targets of a refreshed track are, as its trusted
  * metadata says (one load of it, nothing fetched): each one's path

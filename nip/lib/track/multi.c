@@ -6,6 +6,7 @@
  * mirror; a mirror that sends more bytes than signed (endless data) or
  * other bytes (a malicious mirror) is left at once for the next. Slow
  * retrieval is cut by libcurl's low-speed limit. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -213,6 +214,12 @@ static int finish(struct xfer *x, int dirfd, struct nip_error *err)
 	int rc = -1;
 
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", x->fd);
+	/* Straight to the name when it is free; a file already there is
+	 * replaced through a temporary name, in one rename. */
+	if (linkat(AT_FDCWD, proc, dirfd, x->job->name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s", x->job->name);
 	snprintf(tmp, sizeof tmp, ".nip-dl-%d-%ld", (int)getpid(), (long)x->fd);
 	unlinkat(dirfd, tmp, 0);
 	if (linkat(AT_FDCWD, proc, dirfd, tmp, AT_SYMLINK_FOLLOW) < 0) {
@@ -475,6 +482,25 @@ out:
 		c.multi_cleanup(m);
 	sh->rc = rc;
 	return NULL;
+}
+
+static void *warm(void *arg)
+{
+	/* Kept loaded (RTLD_NODELETE), as nip_dl_load keeps it. */
+	(void)dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	return arg;
+}
+
+void nip_download_warm(void)
+{
+	pthread_attr_t a;
+	pthread_t t;
+
+	if (pthread_attr_init(&a) != 0)
+		return;
+	if (pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED) == 0)
+		(void)pthread_create(&t, &a, warm, NULL);
+	pthread_attr_destroy(&a);
 }
 
 /* The transfers run on two threads (one per core, at most two), each with

@@ -432,6 +432,12 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 		if (cached(f, cfd, &p[i], names[i], err) < 0)
 			goto out;
 	}
+	for (size_t i = 0; i < np; i++)
+		if (!f->heads[i].m) {
+			/* libcurl loads while the tracks' metadata does. */
+			nip_download_warm();
+			break;
+		}
 	/* What is missing, per track: jobs[first[t] .. first[t + 1]). */
 	for (size_t t = 0; t < f->tracks->n; t++) {
 		const struct track *k = &f->tracks->v[t];
