@@ -51,7 +51,7 @@ struct xfer {
 	int fd;
 	uint64_t got;
 	struct nip_sha256 *hash;
-	int over, resumed, first_write, failed_write, running, started;
+	int over, failed_write, running, started;
 	double not_before; /* backoff: not started before this time */
 	double reported;   /* the last PROGRESS event */
 	char url[NIP_URL_MAX + 1024];
@@ -135,16 +135,6 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 	double t;
 
-	if (x->first_write) {
-		long status = 0;
-		x->first_write = 0;
-		/* Asked for a range and sent the whole: start again. */
-		if (x->resumed && x->c->easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
-		    status == 200 && restart(x) < 0) {
-			x->failed_write = 1;
-			return 0;
-		}
-	}
 	if (len > x->job->length - x->got) {
 		x->over = 1; /* endless data: stop the transfer */
 		return 0;
@@ -173,8 +163,6 @@ static int start(CURLM *m, struct xfer *x, const struct nip_download_opts *o, st
 	if (!x->h && !(x->h = c->easy_init()))
 		return nip_err(err, NIP_E_NOMEM, "libcurl: cannot make a handle");
 	x->over = x->failed_write = 0;
-	x->first_write = 1;
-	x->resumed = x->got > 0;
 	x->ebuf[0] = '\0';
 	c->easy_setopt(x->h, CURLOPT_URL, x->url);
 	c->easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https,file");
@@ -307,6 +295,17 @@ static void ended(struct xfer *x, CURLcode res, const struct nip_download_opts *
 		next_base = 1;
 	} else if (res == CURLE_HTTP_RETURNED_ERROR) {
 		nip_err(&j->err, NIP_E_NETWORK, "%s: HTTP status %ld", x->url, status);
+		retry = 1;
+	} else if (res == CURLE_RANGE_ERROR) {
+		/* Asked for the rest, the server would send the whole (libcurl
+		 * stops there): the next request asks for all of it. */
+		nip_err(&j->err, NIP_E_NETWORK, "%s: the server cannot resume; starting over", x->url);
+		if (restart(x) < 0) {
+			j->failed = 1;
+			nip_err_sys(&j->err, NIP_E_IO, errno, "%s", j->name);
+			emit(x, NIP_DL_ERROR, &j->err, 0, NULL);
+			return;
+		}
 		retry = 1;
 	} else if (res == CURLE_TOO_MANY_REDIRECTS) {
 		nip_err(&j->err, NIP_E_NETWORK, "%s: too many redirects", x->url);
