@@ -478,7 +478,8 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 			struct nip_download_opts d = {.bases = bases, .nbases = nbases, .dirfd = cfd,
 						      .parallel = o->parallel,
 						      .low_speed_time = o->low_speed_time,
-						      .event = on_download, .landed = on_landed, .ctx = f};
+						      .event = o->event ? on_download : NULL,
+						      .landed = on_landed, .ctx = f};
 			rc = nip_download_all(jobs + first[t], first[t + 1] - first[t], &d, err);
 			if (rc < 0)
 				nip_err_prefix(err, "track %s: ", k->name);
