@@ -362,18 +362,42 @@ struct share {
 	struct nip_error err;
 };
 
+/* A job whose target could not be looked up: failed, nothing fetched. */
+static int unprepared(struct xfer *s, struct pool *p, struct nip_download *j, struct nip_error *err)
+{
+	j->failed = 1;
+	s->job = j;
+	snprintf(s->url, sizeof s->url, "%s", j->path ? j->path : j->name);
+	emit(s, NIP_DL_ERROR, &j->err, 0, NULL);
+	s->job = NULL;
+	pthread_mutex_lock(&p->mu);
+	p->done++;
+	pthread_mutex_unlock(&p->mu);
+	if (p->o->keep_going)
+		return 0;
+	*err = j->err;
+	return -1;
+}
+
 /* A free slot gets the next job: a fresh unnamed file and hash. */
 static int fill(struct xfer *s, struct pool *p, const struct multi_api *c, struct nip_error *err)
 {
 	CURL *h = s->h; /* reused: its connection too */
-	struct nip_download *j = take(p);
+	struct nip_download *j;
 
-	if (!j)
-		return 0;
-	memset(s, 0, sizeof *s);
-	s->c = c;
-	s->p = p;
-	s->h = h;
+	for (;;) {
+		if (!(j = take(p)))
+			return 0;
+		memset(s, 0, sizeof *s);
+		s->c = c;
+		s->p = p;
+		s->h = h;
+		s->fd = -1;
+		if (!p->o->prepare || p->o->prepare(p->o->ctx, j, &j->err) == 0)
+			break;
+		if (unprepared(s, p, j, err) < 0)
+			return -1;
+	}
 	s->job = j;
 	if ((s->fd = nip_tmpfile(p->o->dirfd, 0644, err)) < 0 || !(s->hash = nip_sha256_new(err)))
 		return -1;

@@ -273,6 +273,12 @@ struct fetch_run {
 	struct txn_pkg *heads; /* one per pick, set once its head is checked */
 	const char *root;      /* the root's path, for the cache's */
 	pthread_mutex_t mu;    /* the caller's event callback, one at a time */
+	/* The track being fetched from: its targets looked up one at a time
+	 * (lmu) as the download threads take them; tt[i] is jobs[i]'s. */
+	struct nip_track_lookup *look;
+	pthread_mutex_t lmu;
+	struct nip_download *jobs;
+	struct nip_track_target *tt;
 };
 
 static void txn_event(struct fetch_run *f, const struct nip_txn_event *ev)
@@ -400,6 +406,29 @@ static int cached(struct fetch_run *f, int cfd, const struct nip_pick *p, const 
 	return 0;
 }
 
+/* A job's path and SHA-256 from the track's signed targets, just before
+ * it is fetched; its length, from the index, must be the same. */
+static int on_prepare(void *ctx, struct nip_download *job, struct nip_error *err)
+{
+	struct fetch_run *f = ctx;
+	const struct nip_pick *p = job->user;
+	struct nip_track_target *t = &f->tt[job - f->jobs];
+	int rc;
+
+	pthread_mutex_lock(&f->lmu);
+	rc = nip_track_lookup_target(f->look, p->path, t, err);
+	pthread_mutex_unlock(&f->lmu);
+	if (rc < 0)
+		return -1;
+	if (t->length != job->length)
+		return nip_err(err, NIP_E_TRUST,
+			       "track %s: %s: %llu bytes in the index, %llu in the signed targets", p->track,
+			       p->path, (unsigned long long)job->length, (unsigned long long)t->length);
+	job->path = t->path;
+	memcpy(job->sha256, t->sha256, NIP_SHA256_LEN);
+	return 0;
+}
+
 /* Every chosen package not in the cache yet, fetched: per track, one load
  * of its trusted metadata for every target's length and hash, then the
  * downloads in parallel; every pick's head checked into f->heads. */
@@ -407,7 +436,6 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 {
 	const struct nip_txn_track_opts *o = f->o;
 	const struct nip_pick *p = f->picks;
-	const char **targets = calloc(np + 1, sizeof *targets);
 	struct nip_track_target *tt = calloc(np + 1, sizeof *tt);
 	struct nip_download *jobs = calloc(np + 1, sizeof *jobs);
 	size_t *first = calloc(f->tracks->n + 1, sizeof *first), njobs = 0;
@@ -415,7 +443,7 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 	struct nip_txn_event plan = {.kind = NIP_TXN_FETCH_PLAN};
 	int cfd = -1, rc = -1;
 
-	if (!targets || !tt || !jobs || !names || !first) {
+	if (!tt || !jobs || !names || !first) {
 		nip_err(err, NIP_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -438,33 +466,21 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 			nip_download_warm();
 			break;
 		}
-	/* What is missing, per track: jobs[first[t] .. first[t + 1]). */
+	/* What is missing, per track: jobs[first[t] .. first[t + 1]), each
+	 * of the length the index gives (the signed targets must agree). */
 	for (size_t t = 0; t < f->tracks->n; t++) {
-		const struct track *k = &f->tracks->v[t];
-		size_t n = 0;
 		first[t] = njobs;
 		for (size_t i = 0; i < np; i++) {
-			if (strcmp(p[i].track, k->name) != 0 || f->heads[i].m)
+			if (strcmp(p[i].track, f->tracks->v[t].name) != 0 || f->heads[i].m)
 				continue;
-			targets[n] = p[i].path;
-			jobs[njobs + n] = (struct nip_download){.name = names[i], .user = (void *)&p[i]};
-			n++;
+			jobs[njobs++] = (struct nip_download){
+				.name = names[i], .length = p[i].size, .user = (void *)&p[i]};
+			plan.bytes += p[i].size;
 		}
-		if (!n)
-			continue;
-		if (nip_track_targets(r->fd, k->name, targets, n, tt + njobs, err) < 0) {
-			nip_err_prefix(err, "track %s: ", k->name);
-			goto out;
-		}
-		for (size_t i = njobs; i < njobs + n; i++) {
-			jobs[i].path = tt[i].path;
-			jobs[i].length = tt[i].length;
-			memcpy(jobs[i].sha256, tt[i].sha256, NIP_SHA256_LEN);
-			plan.bytes += tt[i].length;
-		}
-		njobs += n;
 	}
 	first[f->tracks->n] = njobs;
+	f->jobs = jobs;
+	f->tt = tt;
 	plan.count = njobs;
 	txn_event(f, &plan);
 	for (size_t t = 0; t < f->tracks->n; t++) {
@@ -472,18 +488,25 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 		const char *bases[16];
 		char *mirrors = NULL;
 		size_t nbases;
+		char prefix[NIP_NAME_MAX + 16];
 		if (first[t] == first[t + 1])
 			continue;
+		if (!(f->look = nip_track_lookup_open(r->fd, k->name, err)))
+			goto out;
 		if (track_bases(r, k, &mirrors, bases, sizeof bases / sizeof *bases, &nbases, err) == 0) {
 			struct nip_download_opts d = {.bases = bases, .nbases = nbases, .dirfd = cfd,
 						      .parallel = o->parallel,
 						      .low_speed_time = o->low_speed_time,
 						      .event = o->event ? on_download : NULL,
-						      .landed = on_landed, .ctx = f};
+						      .landed = on_landed, .prepare = on_prepare, .ctx = f};
 			rc = nip_download_all(jobs + first[t], first[t + 1] - first[t], &d, err);
-			if (rc < 0)
-				nip_err_prefix(err, "track %s: ", k->name);
+			/* Errors of the track's metadata name it already. */
+			snprintf(prefix, sizeof prefix, "track %s: ", k->name);
+			if (rc < 0 && strncmp(err->msg, prefix, strlen(prefix)) != 0)
+				nip_err_prefix(err, "%s", prefix);
 		}
+		nip_track_lookup_close(f->look);
+		f->look = NULL;
 		free(mirrors);
 		if (rc < 0)
 			goto out;
@@ -494,7 +517,6 @@ out:
 	if (cfd >= 0)
 		close(cfd);
 	nip_track_targets_free(tt, njobs);
-	free(targets);
 	free(tt);
 	free(jobs);
 	free(names);
@@ -678,6 +700,7 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 	}
 	run = (struct fetch_run){.o = o, .tracks = &tracks, .picks = picks, .heads = heads, .root = r->path};
 	pthread_mutex_init(&run.mu, NULL);
+	pthread_mutex_init(&run.lmu, NULL);
 	mu_live = 1;
 	if (fetch_picks(r, &run, npicks, err) < 0)
 		goto out;
@@ -707,8 +730,10 @@ out:
 	for (size_t i = 0; heads && i < npicks; i++)
 		txn_pkg_clear(&heads[i]);
 	free(heads);
-	if (mu_live)
+	if (mu_live) {
 		pthread_mutex_destroy(&run.mu);
+		pthread_mutex_destroy(&run.lmu);
+	}
 	nip_picks_free(picks, npicks);
 	free(kept);
 	nip_solver_free(s);
