@@ -226,13 +226,16 @@ static int finish(struct xfer *x, int dirfd, struct nip_error *err)
 static void land(struct xfer *x, const struct nip_download_opts *o)
 {
 	struct nip_download *j = x->job;
-	int ok;
+	int ok = 1;
 
-	if (o->landed && lseek(x->fd, 0, SEEK_SET) != 0)
-		ok = nip_err_sys(&j->err, NIP_E_IO, errno, "%s", j->name) == 0;
-	else
-		ok = (!o->landed || o->landed(o->ctx, j, x->fd, &j->err) == 0) &&
-		     finish(x, o->dirfd, &j->err) == 0;
+	if (o->landed && lseek(x->fd, 0, SEEK_SET) != 0) {
+		nip_err_sys(&j->err, NIP_E_IO, errno, "%s", j->name);
+		ok = 0;
+	} else if (o->landed && o->landed(o->ctx, j, x->fd, &j->err) < 0) {
+		ok = 0;
+	}
+	if (ok)
+		ok = finish(x, o->dirfd, &j->err) == 0;
 	j->ok = ok;
 	j->failed = !ok;
 	if (ok)

@@ -429,9 +429,10 @@ static int on_prepare(void *ctx, struct nip_download *job, struct nip_error *err
 	return 0;
 }
 
-/* Every chosen package not in the cache yet, fetched: per track, one load
- * of its trusted metadata for every target's length and hash, then the
- * downloads in parallel; every pick's head checked into f->heads. */
+/* Every chosen package not in the cache yet (or whose cached copy fails
+ * its check), fetched: per track, one load of its trusted metadata, each
+ * target's length and hash looked up in it as a download thread takes
+ * the job; every pick's head checked into f->heads. */
 static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struct nip_error *err)
 {
 	const struct nip_txn_track_opts *o = f->o;
