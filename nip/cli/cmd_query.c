@@ -225,7 +225,7 @@ static int run_info(const struct cli_opts *o, int argc, char **argv)
 	uint8_t cid[NIP_SHA256_LEN];
 	char s[NIP_CID_STRLEN], *json = NULL, *lines = NULL, *best = NULL;
 	size_t jn = 0, ln = 0, bn = 0, found = 0;
-	int status = 0;
+	int status = 0, untracked = 0;
 
 	if (cli_help_requested(&cli_cmd_info, argc, argv))
 		return 0;
@@ -239,9 +239,18 @@ static int run_info(const struct cli_opts *o, int argc, char **argv)
 		nip_err(&err, NIP_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	/* A root without tracks (or not made yet) has nothing available. */
-	if (r && nip_txn_lookup(r, argv[1], on_avail, &a, &found, &err) < 0)
-		goto fail;
+	/* A root without tracks (or not made yet) has nothing available; a
+	 * track that cannot be read (never refreshed) does not hide what is
+	 * installed. */
+	if (r && nip_txn_lookup(r, argv[1], on_avail, &a, &found, &err) < 0) {
+		if (!m)
+			goto fail;
+		fprintf(stderr, "nip: warning: %s (the tracks' versions are not shown)\n", err.msg);
+		untracked = 1;
+		free(a.newer_version);
+		free(a.newer_track);
+		a.newer_version = a.newer_track = NULL;
+	}
 	fclose(a.json), fclose(a.lines), fclose(a.best);
 	a.json = a.lines = a.best = NULL;
 	if (!m && !found) {
@@ -262,7 +271,8 @@ static int run_info(const struct cli_opts *o, int argc, char **argv)
 			cli_json_str(stdout, argv[1]);
 			printf(",");
 		}
-		printf("\"installed\":%s,\"available\":[%s],\"newer\":", m ? "true" : "false", json);
+		printf("\"installed\":%s,\"available\":[%s],\"newer\":", m ? "true" : "false",
+		       untracked ? "" : json);
 		if (a.newer_version) {
 			printf("{\"version\":");
 			cli_json_str(stdout, a.newer_version);
@@ -282,7 +292,8 @@ static int run_info(const struct cli_opts *o, int argc, char **argv)
 			for (size_t i = 0; i < m->nrel[k]; i++)
 				printf("%-12s %s\n", i ? "" : nip_rel_kind_name((enum nip_rel_kind)k), m->rel[k][i]);
 		printf("%-12s %zu\n", "files:", m->nfiles);
-		fputs(lines, stdout);
+		if (!untracked)
+			fputs(lines, stdout);
 	} else {
 		fputs(best, stdout);
 		printf("%-12s %s\n", "installed:", "no");

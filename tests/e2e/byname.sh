@@ -205,6 +205,14 @@ check "--json: fetch-error events, retries, then the error document" events gone
 	"of('fetch-error') and all(e['name'] == 'cowsay' and e['url'].startswith('$url/') for e in of('fetch-error')) and [e['retry'] for e in of('fetch-error')] == [True] * (len(of('fetch-error')) - 1) + [False] and of('fetch-error')[-1]['mirror'] is None and doc['error']['exit'] == 5"
 same "nothing changed by the failures" "$("$NIP" --root "$R" list | grep -c '^cowsay ')" "0"
 expect 2 'not both' "files and names in one call: exit 2" "$NIP" --root "$R" install hello "$T/tool-1.0-1.nip"
+# A track never refreshed does not hide what is installed from info.
+check "a root with a local hello" sh -c "'$NIP' --root '$T/r5' trust add '$T/pub.key.pub' && '$NIP' --root '$T/r5' install '$T/libgreet-2.0-1.nip' '$T/hello-1.0-1.nip'"
+check "and a track, not refreshed" "$NIP" --root "$T/r5" track add stable "file://$T/track" --pubkey "$T/root.key.pub"
+check "info hello: the installed manifest" "$NIP" --root "$T/r5" info hello
+cp .out info.out
+cp .err info.err
+check "with a warning about the track" sh -c "grep -qx 'version:     1.0-1' info.out && grep -q '^nip: warning: track stable: .*refresh' info.err"
+expect 2 'track stable: no index yet' "info on what only a track could have: its error" "$NIP" --root "$T/r5" info cowsay
 check "fsck" "$NIP" --root "$R" fsck
 check "log verify" "$NIP" --root "$R" log verify
 done_testing
