@@ -456,17 +456,18 @@ static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struc
 		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
 		goto out;
 	}
-	for (size_t i = 0; i < np; i++) {
-		cache_name(&p[i], names[i], sizeof names[i]);
-		if (cached(f, cfd, &p[i], names[i], err) < 0)
-			goto out;
-	}
 	for (size_t i = 0; i < np; i++)
-		if (!f->heads[i].m) {
-			/* libcurl loads while the tracks' metadata does. */
+		cache_name(&p[i], names[i], sizeof names[i]);
+	/* Something to fetch: libcurl loads (3-5 ms) while the cached
+	 * packages are checked and the metadata is loaded. */
+	for (size_t i = 0; i < np && !o->offline; i++)
+		if (faccessat(cfd, names[i], F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
 			nip_download_warm();
 			break;
 		}
+	for (size_t i = 0; i < np; i++)
+		if (cached(f, cfd, &p[i], names[i], err) < 0)
+			goto out;
 	/* What is missing, per track: jobs[first[t] .. first[t + 1]), each
 	 * of the length the index gives (the signed targets must agree). */
 	for (size_t t = 0; t < f->tracks->n; t++) {
