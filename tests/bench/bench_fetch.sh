@@ -13,7 +13,15 @@ case $NIP in /*) ;; *) NIP=$PWD/$NIP ;; esac
 N=${N:-200}
 RUNS=${RUNS:-5}
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/nip-bench.XXXXXX")
-trap 'kill $server 2>/dev/null; [ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null; rm -rf "$W"' EXIT
+# Under set -e a failing command ends a trap early: a bare `kill` of an
+# empty $server left nginx running and $W behind.
+cleanup() {
+	set +e
+	[ -n "${server:-}" ] && kill "$server" 2>/dev/null
+	[ -f "$W/nginx.pid" ] && kill "$(cat "$W/nginx.pid")" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
 server=
 for c in hyperfine curl; do command -v $c >/dev/null || { echo "bench: needs $c"; exit 1; }; done
 export SOURCE_DATE_EPOCH=1700000000
