@@ -102,6 +102,9 @@ rules '{}'
 # Mirrors: the track's server turns hostile, an honest mirror serves the
 # same track; every package is still checked against the signed metadata.
 serve "$T/track"
+# serve's own trap knows only its server: the adversarial one is stopped
+# too (it was left running).
+trap 'kill $srv ${servers:-} 2>/dev/null; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 R4=$T/r4
 "$NIP" --root "$R4" track add stable "$url" --pubkey "$T/root.key.pub" --mirror "http://127.0.0.1:1" \
 	--mirror "$url" >/dev/null
