@@ -104,6 +104,7 @@ rules '{}'
 serve "$T/track"
 # serve's own trap knows only its server: the adversarial one is stopped
 # too (it was left running).
+# shellcheck disable=SC2154 # servers: set by serve (tests/e2e/lib.sh)
 trap 'kill $srv ${servers:-} 2>/dev/null; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 R4=$T/r4
 "$NIP" --root "$R4" track add stable "$url" --pubkey "$T/root.key.pub" --mirror "http://127.0.0.1:1" \
