@@ -78,6 +78,22 @@ int cli_policy_read(const char *arg, struct nip_buf *out, char *path, size_t pat
 		    struct nip_error *err);
 int cli_policy_load(const char *arg, struct nip_policy **out, char **text, struct nip_error *err);
 
+/* Progress of an install or fetch by name (progress.c): a bar on stderr
+ * when stdout and stderr are terminals (not under -q or NO_COLOR), one
+ * JSON event a line on stdout under --json, else nothing. attach sets
+ * t's event callback; end closes an open bar line (before an error). */
+#include <stdint.h>
+struct nip_txn_track_opts;
+struct cli_progress {
+	const struct cli_opts *o;
+	uint64_t total, got, base;
+	size_t count, done;
+	double shown;
+	int drawn;
+};
+void cli_progress_attach(struct cli_progress *p, const struct cli_opts *o, struct nip_txn_track_opts *t);
+void cli_progress_end(struct cli_progress *p);
+
 /* JSON string escaping for hand-built output. */
 void cli_json_str(FILE *f, const char *s);
 

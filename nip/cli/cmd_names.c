@@ -10,17 +10,13 @@
 #include "nip/track.h"
 #include "nip/txn.h"
 
-static void on_fetched(void *ctx, const char *name, size_t done, size_t n)
-{
-	fprintf(stderr, "\rfetched %zu of %zu packages%s", done, n, done == n ? "\n" : "");
-}
-
 static int names(const struct cli_opts *o, const struct cli_cmd *c, char *const *specs, size_t n,
 		 int dry, int offline, int upgrade, int fetch_only)
 {
 	struct nip_txn_track_opts topts = {
 		.dry_run = dry, .offline = offline, .upgrade = upgrade, .fetch_only = fetch_only};
 	struct nip_txn_result res = {0};
+	struct cli_progress bar;
 	struct nip_root *r = NULL;
 	struct nip_error err;
 	int64_t v;
@@ -38,16 +34,13 @@ static int names(const struct cli_opts *o, const struct cli_cmd *c, char *const 
 					 slow);
 		topts.low_speed_time = (long)v;
 	}
-	/* A progress line on a terminal only, and never under --json. */
-	if (!o->json && !o->quiet && isatty(STDERR_FILENO)) {
-		topts.progress = on_fetched;
-		topts.progress_ctx = NULL;
-	}
+	cli_progress_attach(&bar, o, &topts);
 	if (cli_open_root(o, 1, &r, &err) < 0) {
 		status = cli_fail(o, &err);
 		goto out;
 	}
 	if (nip_txn_install_names(r, o->cell, specs, n, &topts, &res, &err) < 0) {
+		cli_progress_end(&bar);
 		status = cli_txn_fail(o, &err, &res);
 		goto out;
 	}
@@ -84,12 +77,25 @@ static int run_fetch(const struct cli_opts *o, int argc, char **argv)
 
 struct found_out {
 	const struct cli_opts *o;
+	const struct nip_generation *g; /* the cell's current one */
 	size_t n;
 };
+
+/* The version of name installed in the cell, or NULL. */
+static const char *installed_version(const struct nip_generation *g, const char *name)
+{
+	for (size_t i = 0; i < g->npkgs; i++)
+		if (strcmp(g->pkgs[i].name, name) == 0)
+			return g->pkgs[i].version;
+	return NULL;
+}
 
 static void on_found(void *ctx, const struct nip_found *f)
 {
 	struct found_out *out = ctx;
+	const char *have = installed_version(out->g, f->name);
+	int same = have && strcmp(have, f->version) == 0;
+
 	if (out->o->json) {
 		printf("%s{\"track\":", out->n++ ? "," : "");
 		cli_json_str(stdout, f->track);
@@ -101,19 +107,27 @@ static void on_found(void *ctx, const struct nip_found *f)
 		cli_json_str(stdout, f->arch);
 		printf(",\"summary\":");
 		cli_json_str(stdout, f->summary ? f->summary : "");
+		printf(",\"installed\":%s,\"installed_version\":", same ? "true" : "false");
+		if (have)
+			cli_json_str(stdout, have);
+		else
+			printf("null");
 		printf("}");
 	} else {
-		printf("%s %s %s (%s)%s%s\n", f->name, f->version, f->arch, f->track,
-		       f->summary ? "  " : "", f->summary ? f->summary : "");
+		printf("%s %s %s (%s)%s%s%s%s%s\n", f->name, f->version, f->arch, f->track,
+		       same ? " [installed]" : have ? " [installed: " : "", have && !same ? have : "",
+		       have && !same ? "]" : "", f->summary ? "  " : "", f->summary ? f->summary : "");
 	}
 }
 
 static int run_search(const struct cli_opts *o, int argc, char **argv)
 {
-	struct found_out out = {o, 0};
+	struct nip_generation g = {0};
+	struct found_out out = {o, &g, 0};
 	struct nip_root *r = NULL;
 	struct nip_error err;
 	size_t found = 0;
+	int64_t cur = 0;
 	int status = 0;
 
 	if (cli_help_requested(&cli_cmd_search, argc, argv))
@@ -123,13 +137,16 @@ static int run_search(const struct cli_opts *o, int argc, char **argv)
 	if (o->json)
 		printf("{\"packages\":[");
 	/* Writes: a track's cache is rebuilt if its index changed. */
-	if (cli_open_root(o, 1, &r, &err) < 0 || nip_txn_search(r, argv[1], on_found, &out, &found, &err) < 0) {
+	if (cli_open_root(o, 1, &r, &err) < 0 || nip_db_current(r->db, o->cell, &cur, &err) < 0 ||
+	    (cur && nip_db_generation_get(r->db, o->cell, cur, &g, &err) < 0) ||
+	    nip_txn_search(r, argv[1], on_found, &out, &found, &err) < 0) {
 		if (o->json)
 			printf("]}\n");
 		status = cli_fail(&(struct cli_opts){.colour = o->colour}, &err);
 	} else if (o->json) {
 		printf("]}\n");
 	}
+	nip_generation_free(&g);
 	nip_root_close(r);
 	return status;
 }
@@ -229,6 +246,7 @@ const struct cli_cmd cli_cmd_search = {
 	"usage: nip search TERM\n"
 	"\n"
 	"Every package of the pinned tracks whose name or summary contains TERM\n"
-	"(any case): name, version, arch, track, summary.\n",
+	"(any case): name, version, arch, track, [installed] (or [installed: V]\n"
+	"when the cell has another version), summary.\n",
 	run_search,
 };

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "nip/solve.h"
 #include "nip/txn.h"
 
 /* A root that does not exist yet reads as empty. */
@@ -93,29 +94,47 @@ static int run_list(const struct cli_opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* The manifest of installed package NAME in the current generation. */
+/* The manifest of installed package NAME in the current generation (*m
+ * NULL when it is not installed); the root stays open in *rp for the
+ * tracks' lookup (NULL when it does not exist yet). */
+static int installed_in(const struct cli_opts *o, const char *name, struct nip_root **rp,
+			struct nip_manifest **m, uint8_t cid[NIP_SHA256_LEN], struct nip_error *err)
+{
+	struct nip_generation g = {0};
+	int empty, rc = -1;
+
+	*m = NULL;
+	*rp = NULL;
+	if (open_ro(o, rp, &empty, err) < 0 || (!empty && current_gen(*rp, o->cell, &g, err) < 0))
+		goto out;
+	for (size_t i = 0; i < g.npkgs; i++)
+		if (strcmp(g.pkgs[i].name, name) == 0) {
+			memcpy(cid, g.pkgs[i].cid, NIP_SHA256_LEN);
+			if (nip_db_package_get((*rp)->db, cid, m, err) < 0)
+				goto out;
+			break;
+		}
+	rc = 0;
+out:
+	nip_generation_free(&g);
+	return rc;
+}
+
+/* The manifest of installed package NAME, for files and owner. */
 static int installed(const struct cli_opts *o, const struct cli_cmd *c, int argc, char **argv,
 		     struct nip_manifest **m, uint8_t cid[NIP_SHA256_LEN], int *status)
 {
-	struct nip_generation g = {0};
 	struct nip_root *r = NULL;
 	struct nip_error err;
-	int empty, rc = -1;
+	int rc = -1;
 
 	*m = NULL;
 	if (argc != 2) {
 		*status = cli_usage(o, c, "%s: expected one NAME", c->name);
 		return -1;
 	}
-	if (open_ro(o, &r, &empty, &err) < 0 || (!empty && current_gen(r, o->cell, &g, &err) < 0))
+	if (installed_in(o, argv[1], &r, m, cid, &err) < 0)
 		goto fail;
-	for (size_t i = 0; i < g.npkgs; i++)
-		if (strcmp(g.pkgs[i].name, argv[1]) == 0) {
-			memcpy(cid, g.pkgs[i].cid, NIP_SHA256_LEN);
-			if (nip_db_package_get(r->db, cid, m, &err) < 0)
-				goto fail;
-			break;
-		}
 	if (!*m) {
 		nip_err(&err, NIP_E_RESOLVE, "%s is not installed in cell %s", argv[1], o->cell);
 		goto fail;
@@ -125,28 +144,147 @@ static int installed(const struct cli_opts *o, const struct cli_cmd *c, int argc
 fail:
 	*status = cli_fail(o, &err);
 out:
-	nip_generation_free(&g);
 	nip_root_close(r);
 	return rc;
 }
 
+/* What the tracks hold of one name, as info prints it: the JSON array
+ * "available", the human "available:" lines, the first (newest) entry in
+ * full for a package that is not installed, and whether one is newer
+ * than the installed version. */
+struct avail {
+	const char *installed; /* the installed version, or NULL */
+	FILE *json, *lines, *best;
+	size_t n;
+	char *newer_version, *newer_track;
+};
+
+static void json_rels(FILE *f, const struct nip_track_pkg *p)
+{
+	fprintf(f, "{");
+	for (int k = 0; k < NIP_REL_COUNT; k++) {
+		fprintf(f, "%s\"%s\":[", k ? "," : "", nip_rel_kind_name((enum nip_rel_kind)k));
+		for (size_t i = 0; i < p->nrel[k]; i++) {
+			fprintf(f, "%s", i ? "," : "");
+			cli_json_str(f, p->rel[k][i]);
+		}
+		fprintf(f, "]");
+	}
+	fprintf(f, "}");
+}
+
+static void on_avail(void *ctx, const struct nip_track_pkg *p)
+{
+	struct avail *a = ctx;
+	char cid[NIP_CID_STRLEN] = "";
+	int newer = a->installed && nip_version_cmp(p->version, a->installed) > 0;
+
+	if (p->have_cid)
+		nip_cid_format(p->cid, cid);
+	fprintf(a->json, "%s{\"track\":", a->n ? "," : "");
+	cli_json_str(a->json, p->track);
+	fprintf(a->json, ",\"name\":");
+	cli_json_str(a->json, p->name);
+	fprintf(a->json, ",\"version\":");
+	cli_json_str(a->json, p->version);
+	fprintf(a->json, ",\"arch\":");
+	cli_json_str(a->json, p->arch);
+	fprintf(a->json, ",\"cid\":\"%s\",\"size\":%llu,\"summary\":", cid, (unsigned long long)p->size);
+	cli_json_str(a->json, p->summary ? p->summary : "");
+	fprintf(a->json, ",\"signer\":");
+	cli_json_str(a->json, p->signer ? p->signer : "");
+	fprintf(a->json, ",\"newer\":%s,\"relations\":", newer ? "true" : "false");
+	json_rels(a->json, p);
+	fprintf(a->json, "}");
+	fprintf(a->lines, "%-12s %s %s (%s)%s\n", a->n ? "" : "available:", p->version, p->arch, p->track,
+		newer ? " newer" : "");
+	if (!a->n) {
+		fprintf(a->best, "%-12s %s\n%-12s %s\n%-12s %s\n%-12s %s\n%-12s %s\n%-12s %llu\n%-12s %s\n",
+			"name:", p->name, "version:", p->version, "arch:", p->arch, "summary:",
+			p->summary ? p->summary : "", "track:", p->track, "size:",
+			(unsigned long long)p->size, "cid:", cid);
+		for (int k = 0; k < NIP_REL_COUNT; k++)
+			for (size_t i = 0; i < p->nrel[k]; i++)
+				fprintf(a->best, "%-12s %s\n", i ? "" : nip_rel_kind_name((enum nip_rel_kind)k),
+					p->rel[k][i]);
+	}
+	/* Newest first: the first newer one is the newest. */
+	if (newer && !a->newer_version) {
+		a->newer_version = strdup(p->version);
+		a->newer_track = strdup(p->track);
+	}
+	a->n++;
+}
+
 static int run_info(const struct cli_opts *o, int argc, char **argv)
 {
-	struct nip_manifest *m;
+	struct nip_manifest *m = NULL;
+	struct nip_root *r = NULL;
+	struct nip_error err;
+	struct avail a = {0};
 	uint8_t cid[NIP_SHA256_LEN];
-	char s[NIP_CID_STRLEN];
-	int status = 0;
+	char s[NIP_CID_STRLEN], *json = NULL, *lines = NULL, *best = NULL;
+	size_t jn = 0, ln = 0, bn = 0, found = 0;
+	int status = 0, untracked = 0;
 
-	if (installed(o, &cli_cmd_info, argc, argv, &m, cid, &status) < 0)
-		return status;
-	nip_cid_format(cid, s);
+	if (cli_help_requested(&cli_cmd_info, argc, argv))
+		return 0;
+	if (argc != 2)
+		return cli_usage(o, &cli_cmd_info, "info: expected one NAME");
+	if (installed_in(o, argv[1], &r, &m, cid, &err) < 0)
+		goto fail;
+	a.installed = m ? m->version : NULL;
+	if (!(a.json = open_memstream(&json, &jn)) || !(a.lines = open_memstream(&lines, &ln)) ||
+	    !(a.best = open_memstream(&best, &bn))) {
+		nip_err(&err, NIP_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* A root without tracks (or not made yet) has nothing available; a
+	 * track that cannot be read (never refreshed) does not hide what is
+	 * installed. */
+	if (r && nip_txn_lookup(r, argv[1], on_avail, &a, &found, &err) < 0) {
+		if (!m)
+			goto fail;
+		fprintf(stderr, "nip: warning: %s (the tracks' versions are not shown)\n", err.msg);
+		untracked = 1;
+		free(a.newer_version);
+		free(a.newer_track);
+		a.newer_version = a.newer_track = NULL;
+	}
+	fclose(a.json), fclose(a.lines), fclose(a.best);
+	a.json = a.lines = a.best = NULL;
+	if (!m && !found) {
+		nip_err(&err, NIP_E_RESOLVE, "%s is not installed in cell %s, nor in any track", argv[1],
+			o->cell);
+		goto fail;
+	}
 	if (o->json) {
-		struct nip_buf b;
-		nip_buf_init(&b, NIP_MANIFEST_MAX, "manifest");
-		if (nip_manifest_serialize(m, &b, NULL) == 0)
-			printf("{\"cid\":\"%s\",\"manifest\":%.*s}\n", s, (int)b.len, (char *)b.data);
-		nip_buf_free(&b);
-	} else {
+		if (m) {
+			struct nip_buf b;
+			nip_cid_format(cid, s);
+			nip_buf_init(&b, NIP_MANIFEST_MAX, "manifest");
+			if (nip_manifest_serialize(m, &b, NULL) == 0)
+				printf("{\"cid\":\"%s\",\"manifest\":%.*s,", s, (int)b.len, (char *)b.data);
+			nip_buf_free(&b);
+		} else {
+			printf("{\"name\":");
+			cli_json_str(stdout, argv[1]);
+			printf(",");
+		}
+		printf("\"installed\":%s,\"available\":[%s],\"newer\":", m ? "true" : "false",
+		       untracked ? "" : json);
+		if (a.newer_version) {
+			printf("{\"version\":");
+			cli_json_str(stdout, a.newer_version);
+			printf(",\"track\":");
+			cli_json_str(stdout, a.newer_track);
+			printf("}");
+		} else {
+			printf("null");
+		}
+		printf("}\n");
+	} else if (m) {
+		nip_cid_format(cid, s);
 		printf("%-12s %s\n%-12s %s\n%-12s %s\n%-12s %s\n%-12s %s\n%-12s %s\n", "name:", m->name,
 		       "version:", m->version, "arch:", m->arch, "kind:", nip_kind_name(m->kind), "summary:",
 		       m->summary, "cid:", s);
@@ -154,9 +292,31 @@ static int run_info(const struct cli_opts *o, int argc, char **argv)
 			for (size_t i = 0; i < m->nrel[k]; i++)
 				printf("%-12s %s\n", i ? "" : nip_rel_kind_name((enum nip_rel_kind)k), m->rel[k][i]);
 		printf("%-12s %zu\n", "files:", m->nfiles);
+		if (!untracked)
+			fputs(lines, stdout);
+	} else {
+		fputs(best, stdout);
+		printf("%-12s %s\n", "installed:", "no");
+		fputs(lines, stdout);
 	}
+	goto out;
+fail:
+	status = cli_fail(o, &err);
+out:
+	if (a.json)
+		fclose(a.json);
+	if (a.lines)
+		fclose(a.lines);
+	if (a.best)
+		fclose(a.best);
+	free(json);
+	free(lines);
+	free(best);
+	free(a.newer_version);
+	free(a.newer_track);
 	nip_manifest_free(m);
-	return 0;
+	nip_root_close(r);
+	return status;
 }
 
 static int run_files(const struct cli_opts *o, int argc, char **argv)
@@ -327,7 +487,12 @@ const struct cli_cmd cli_cmd_list = {"list", "installed packages of the current 
 				     "usage: nip list [--explicit]\n\n"
 				     "  --explicit  only the packages asked for by name\n",
 				     run_list};
-const struct cli_cmd cli_cmd_info = {"info", "an installed package's manifest", "usage: nip info NAME\n",
+const struct cli_cmd cli_cmd_info = {"info", "a package: installed, or in the tracks",
+				     "usage: nip info NAME\n"
+				     "\n"
+				     "The installed package's manifest, then the versions the pinned tracks\n"
+				     "offer (a newer one marked); a package that is not installed is shown\n"
+				     "from the tracks: version, arch, summary, track, size, CID, relations.\n",
 				     run_info};
 const struct cli_cmd cli_cmd_files = {"files", "the files of an installed package", "usage: nip files NAME\n",
 				      run_files};

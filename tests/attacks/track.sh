@@ -102,6 +102,10 @@ rules '{}'
 # Mirrors: the track's server turns hostile, an honest mirror serves the
 # same track; every package is still checked against the signed metadata.
 serve "$T/track"
+# serve's own trap knows only its server: the adversarial one is stopped
+# too (it was left running).
+# shellcheck disable=SC2154 # servers: set by serve (tests/e2e/lib.sh)
+trap 'kill $srv ${servers:-} 2>/dev/null; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 R4=$T/r4
 "$NIP" --root "$R4" track add stable "$url" --pubkey "$T/root.key.pub" --mirror "http://127.0.0.1:1" \
 	--mirror "$url" >/dev/null
@@ -135,6 +139,19 @@ check "refresh" "$NIP" --root "$R4" refresh
 rules "{\"cut\": [\"$(target large)\"]}"
 check "a transfer cut halfway resumes with Range" "$NIP" --root "$R4" install large
 check "the server saw the Range request" grep -q "$(target large) [1-9]" "$T/rules.json.ranges"
+# A server that ignores Range answers the retry with the whole file: the
+# transfer starts again from the first byte, from the same server.
+"$NIP" --root "$R4" remove large >/dev/null
+rm -f "$R4"/cache/* "$T/rules.json.ranges" "$T/rules.json.cuts"
+rules "{\"cut\": [\"$(target large)\"], \"norange\": [\"$(target large)\"]}"
+check "a server that ignores Range: the transfer starts over" sh -c "'$NIP' --root '$R4' --json install large >'$T/large.json'"
+check "retried on the same server, no mirror needed" python3 -c 'import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])][:-1]
+err = [e for e in ev if e["event"] == "fetch-error"]
+assert err and all(e["retry"] and e["mirror"] is None for e in err), err
+assert [e["name"] for e in ev if e["event"] == "fetch-done"] == ["large"]' "$T/large.json"
+check "it asked for the rest" grep -q "$(target large) [1-9]" "$T/rules.json.ranges"
+same "large runs from the whole file" "$("$NIP" --root "$R4" list | grep -c '^large ')" 1
 rules '{}'
 
 

@@ -5,8 +5,10 @@ test changes behaviour without a restart) says:
   {"override": {"URL-PATH-SUFFIX": "FILE"},  serve FILE instead
    "append": ["URL-PATH-SUBSTRING"],           add endless bytes after it
    "trickle": ["URL-PATH-SUBSTRING"],          one byte a second
-   "cut": ["URL-PATH-SUBSTRING"]}              half the body, then close,
+   "cut": ["URL-PATH-SUBSTRING"],              half the body, then close,
                                                unless a Range asks for the rest
+   "norange": ["URL-PATH-SUBSTRING"]}          ignore Range: the whole body, 200
+                                               (and a cut only the first time)
 Range requests are honoured (206), and each is noted in RULES.ranges.
 Prints "port N" once listening on 127.0.0.1."""
 import http.server
@@ -50,11 +52,21 @@ class H(http.server.SimpleHTTPRequestHandler):
         endless = any(s in path for s in r.get("append", []))
         slow = any(s in path for s in r.get("trickle", []))
         cut = any(s in path for s in r.get("cut", []))
+        norange = any(s in path for s in r.get("norange", []))
         rng = self.headers.get("Range", "")
+        if rng:
+            with open(rules_path + ".ranges", "a") as f:
+                f.write(f"{path} {rng[6:-1]}\n")
+        if norange:
+            rng = ""
+            cuts = rules_path + ".cuts"
+            done = os.path.exists(cuts) and path in open(cuts).read().split("\n")
+            if cut and not done:
+                with open(cuts, "a") as f:
+                    f.write(path + "\n")
+            cut = cut and not done
         if rng.startswith("bytes=") and rng.endswith("-") and rng[6:-1].isdigit():
             start = int(rng[6:-1])
-            with open(rules_path + ".ranges", "a") as f:
-                f.write(f"{path} {start}\n")
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
             self.send_header("Content-Length", str(len(body) - start))

@@ -32,7 +32,7 @@ static void as_role(const uint8_t *data, size_t size, enum tuf_type type)
 	if (md->dele) {
 		char bin[300];
 		for (size_t i = 0; i < md->dele->nroles; i++)
-			tuf_role_covers(&md->dele->roles[i], "pkgs/a/b-1.0.nip");
+			tuf_role_covers(&md->dele->roles[i], "pkgs/a/b-1.0.nip", NULL);
 		if (md->dele->succinct)
 			tuf_succinct_bin(md->dele, "pkgs/a-1.nip", bin, sizeof bin);
 	}

@@ -95,6 +95,22 @@ struct nip_found {
 };
 int nip_solver_search(struct nip_solver *s, const char *term,
 		      void (*fn)(void *ctx, const struct nip_found *f), void *ctx);
+/* Every package of the tracks called exactly `name` (a virtual name finds
+ * none), newest first; relations in nip's text form, without the
+ * package's own provide. Strings belong to the solver, rel to the call.
+ * Returns how many, or -1. */
+struct nip_track_pkg {
+	const char *track, *name, *version, *arch;
+	const char *summary, *signer; /* may be NULL */
+	uint8_t cid[NIP_SHA256_LEN];
+	int have_cid;
+	uint64_t size;
+	char **rel[NIP_REL_COUNT];
+	size_t nrel[NIP_REL_COUNT];
+};
+int nip_solver_lookup(struct nip_solver *s, const char *name,
+		      void (*fn)(void *ctx, const struct nip_track_pkg *p), void *ctx,
+		      struct nip_error *err);
 int nip_solver_picks(struct nip_solver *s, struct nip_pick **out, size_t *n, struct nip_error *err);
 void nip_picks_free(struct nip_pick *v, size_t n);
 

@@ -68,14 +68,31 @@ int nip_txn_install_files(struct nip_root *r, const char *cell, char *const *pat
  * keys, then one transaction. Pins (nip_txn_pin) hold their packages. */
 struct nip_fetcher;
 struct nip_found;
+struct nip_pick;
+struct nip_download_event;
+/* What an install by name is doing, for a progress bar or a stream of
+ * events: FETCH_PLAN once (count packages, bytes to fetch; zero when all
+ * are cached), FETCH for each download event of a pick, VERIFY when a
+ * pick's head was checked (signer, CID; cached: it was in the cache
+ * already), INSTALL before the transaction (count packages). */
+enum nip_txn_event_kind { NIP_TXN_FETCH_PLAN, NIP_TXN_FETCH, NIP_TXN_VERIFY, NIP_TXN_INSTALL };
+struct nip_txn_event {
+	enum nip_txn_event_kind kind;
+	const struct nip_pick *pick;         /* FETCH, VERIFY */
+	const struct nip_download_event *dl; /* FETCH */
+	const uint8_t *signer;               /* VERIFY: key id */
+	int cached;                          /* VERIFY */
+	size_t count;                        /* FETCH_PLAN, INSTALL */
+	uint64_t bytes;                      /* FETCH_PLAN */
+};
 struct nip_txn_track_opts {
 	int dry_run, offline, upgrade;
 	int fetch_only;    /* fetch and check the plan's packages, install nothing */
 	unsigned parallel;   /* downloads at once; 0: 8 */
 	long low_speed_time; /* seconds under 1 KiB/s before a transfer is cut; 0: 30 */
-	/* Each package fetched (for a progress bar); may be NULL. */
-	void (*progress)(void *ctx, const char *name, size_t done, size_t n);
-	void *progress_ctx;
+	/* Called one at a time, from any thread; may be NULL. */
+	void (*event)(void *ctx, const struct nip_txn_event *ev);
+	void *event_ctx;
 };
 int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *specs, size_t n,
 			  const struct nip_txn_track_opts *o, struct nip_txn_result *res,
@@ -94,6 +111,12 @@ int nip_txn_track_remove(struct nip_root *r, const char *name, struct nip_error 
 /* Every package of the pinned tracks whose name or summary contains term. */
 int nip_txn_search(struct nip_root *r, const char *term,
 		   void (*fn)(void *ctx, const struct nip_found *f), void *ctx, size_t *found,
+		   struct nip_error *err);
+/* Every package of the pinned tracks called exactly name, newest first
+ * (nip_solver_lookup); *found: how many. */
+struct nip_track_pkg;
+int nip_txn_lookup(struct nip_root *r, const char *name,
+		   void (*fn)(void *ctx, const struct nip_track_pkg *p), void *ctx, size_t *found,
 		   struct nip_error *err);
 /* The libsolv cache of a pinned track, rebuilt from its verified index
  * when that changed (after a refresh); *fd (if fd is not NULL) opened on

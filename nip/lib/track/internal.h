@@ -122,8 +122,12 @@ void tuf_hasher_update(struct tuf_hasher *h, const void *p, size_t n);
 int tuf_hasher_check(struct tuf_hasher *h, const char *what, struct nip_error *err);
 void tuf_hasher_free(struct tuf_hasher *h);
 
-/* Does the delegated role cover target `path`? */
-int tuf_role_covers(const struct tuf_role *r, const char *path);
+/* Does the delegated role cover target `path`? path_hash is its
+ * tuf_path_hash, or NULL to have it computed: a lookup past hashed bins
+ * tests every bin, so it hashes the path once for all of them (once per
+ * bin cost 2^k SHA-256 contexts a target: 5 ms for 100 targets). */
+void tuf_path_hash(const char *path, char hex[NIP_SHA256_HEX]);
+int tuf_role_covers(const struct tuf_role *r, const char *path, const char *path_hash);
 /* The succinct bin name of path. */
 int tuf_succinct_bin(const struct tuf_delegations *d, const char *path, char *out, size_t n);
 

@@ -629,51 +629,90 @@ int nip_track_publishers(int rootfd, const char *name, struct nip_track_publishe
 	return rc < 0 ? nip_err_prefix(err, "track %s: ", name) : 0;
 }
 
+struct nip_track_lookup {
+	struct nip_tuf_client *c;
+	int tdir, mdir;
+	size_t base; /* where the target path starts in the client's URLs */
+	char label[NIP_TRACK_NAME_MAX + 16];
+};
+
+void nip_track_lookup_close(struct nip_track_lookup *l)
+{
+	if (!l)
+		return;
+	nip_tuf_client_free(l->c);
+	if (l->mdir >= 0)
+		close(l->mdir);
+	if (l->tdir >= 0)
+		close(l->tdir);
+	free(l);
+}
+
+struct nip_track_lookup *nip_track_lookup_open(int rootfd, const char *name, struct nip_error *err)
+{
+	struct nip_track_lookup *l = calloc(1, sizeof *l);
+	struct nip_fetcher none = {0};
+
+	if (!l) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	l->tdir = l->mdir = -1;
+	if ((l->tdir = open_track(rootfd, name, err)) < 0 ||
+	    (l->mdir = open_dir(l->tdir, "current/metadata", 0, err)) < 0)
+		goto fail;
+	/* Trusted files only: nothing is fetched, so no fetcher is needed
+	 * (the client keeps a copy of this empty one). */
+	if (!(l->c = client_for(l->tdir, l->mdir, name, &none, l->label, sizeof l->label, err)) ||
+	    nip_tuf_load_trusted(l->c, err) < 0)
+		goto fail;
+	l->base = strlen(l->c->turl) - strlen("targets");
+	return l;
+fail:
+	nip_track_lookup_close(l);
+	return NULL;
+}
+
+int nip_track_lookup_target(struct nip_track_lookup *l, const char *target,
+			    struct nip_track_target *out, struct nip_error *err)
+{
+	char url[NIP_URL_MAX + 1024];
+	struct nip_tuf_target t = {0};
+	int r = nip_tuf_find_target(l->c, target, &t, err);
+
+	memset(out, 0, sizeof *out);
+	if (r == 0 && !t.have_sha256)
+		r = nip_err(err, NIP_E_TRUST, "%s: %s: no sha256 hash", l->label, target);
+	if (r == 0)
+		r = tuf_target_name(l->c, &t, url, sizeof url, err);
+	if (r == 0 && !(out->path = strdup(url + l->base)))
+		r = nip_err(err, NIP_E_NOMEM, "out of memory");
+	if (r == 0) {
+		out->length = t.length;
+		memcpy(out->sha256, t.sha256, NIP_SHA256_LEN);
+	}
+	nip_tuf_target_clear(&t);
+	return r == 0 ? 0 : -1;
+}
+
 int nip_track_targets(int rootfd, const char *name, const char *const *targets, size_t n,
 		      struct nip_track_target *out, struct nip_error *err)
 {
-	char label[NIP_TRACK_NAME_MAX + 16], url[NIP_URL_MAX + 1024];
-	struct nip_tuf_client *c = NULL;
-	struct nip_fetcher none = {0};
-	int tdir = -1, mdir = -1, rc = -1;
-	size_t done = 0, base;
+	struct nip_track_lookup *l = nip_track_lookup_open(rootfd, name, err);
+	size_t done = 0;
 
 	memset(out, 0, n * sizeof *out);
-	if ((tdir = open_track(rootfd, name, err)) < 0 ||
-	    (mdir = open_dir(tdir, "current/metadata", 0, err)) < 0)
-		goto out;
-	/* Trusted files only: nothing is fetched, so no fetcher is needed. */
-	if (!(c = client_for(tdir, mdir, name, &none, label, sizeof label, err)) ||
-	    nip_tuf_load_trusted(c, err) < 0)
-		goto out;
-	base = strlen(c->turl) - strlen("targets");
-	for (; done < n; done++) {
-		struct nip_tuf_target t = {0};
-		int r = nip_tuf_find_target(c, targets[done], &t, err);
-		if (r == 0 && !t.have_sha256)
-			r = nip_err(err, NIP_E_TRUST, "%s: %s: no sha256 hash", label, targets[done]);
-		if (r == 0)
-			r = tuf_target_name(c, &t, url, sizeof url, err);
-		if (r == 0 && !(out[done].path = strdup(url + base)))
-			r = nip_err(err, NIP_E_NOMEM, "out of memory");
-		if (r == 0) {
-			out[done].length = t.length;
-			memcpy(out[done].sha256, t.sha256, NIP_SHA256_LEN);
-		}
-		nip_tuf_target_clear(&t);
-		if (r != 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0)
+	if (!l)
+		return -1;
+	for (; done < n; done++)
+		if (nip_track_lookup_target(l, targets[done], &out[done], err) < 0)
+			break;
+	nip_track_lookup_close(l);
+	if (done < n) {
 		nip_track_targets_free(out, done);
-	nip_tuf_client_free(c);
-	if (mdir >= 0)
-		close(mdir);
-	if (tdir >= 0)
-		close(tdir);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 void nip_track_targets_free(struct nip_track_target *v, size_t n)

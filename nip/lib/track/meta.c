@@ -11,6 +11,12 @@ const char *const tuf_type_names[TUF_NTYPES] = {"root", "timestamp", "snapshot",
 
 #define BAD(...) nip_err(err, NIP_E_FORMAT, __VA_ARGS__)
 
+/* No version, threshold or length of a real track comes near 2^53 (the
+ * largest integer JavaScript clients such as tuf-js read exactly); a cap
+ * keeps "version + 1" of the root chain and sums of lengths from
+ * overflowing. */
+#define TUF_INT_MAX (INT64_C(1) << 53)
+
 static int get_int(const json_t *o, const char *key, int64_t min, int64_t *out, const char *what,
 		   struct nip_error *err)
 {
@@ -20,6 +26,8 @@ static int get_int(const json_t *o, const char *key, int64_t min, int64_t *out, 
 	if (json_integer_value(v) < min)
 		return BAD("%s: field %s: %lld is below %lld", what, key,
 			   (long long)json_integer_value(v), (long long)min);
+	if (json_integer_value(v) > TUF_INT_MAX)
+		return BAD("%s: field %s: %lld is above 2^53", what, key, (long long)json_integer_value(v));
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -144,8 +152,9 @@ int tuf_fileinfo(const json_t *e, int is_target, struct tuf_fileinfo *out, const
 	if (!is_target && get_int(e, "version", 1, &out->version, what, err) < 0)
 		return -1;
 	if (len || is_target) {
-		if (!json_is_integer(len) || json_integer_value(len) < (is_target ? 0 : 1))
-			return BAD("%s: field length: missing, not an integer or too small", what);
+		if (!json_is_integer(len) || json_integer_value(len) < (is_target ? 0 : 1) ||
+		    json_integer_value(len) > TUF_INT_MAX)
+			return BAD("%s: field length: missing, not an integer, too small or too large", what);
 		out->length = json_integer_value(len);
 	}
 	if (h || is_target) {
@@ -431,13 +440,22 @@ int tuf_expired(const struct tuf_md *md, time_t now)
 	return now >= md->expires;
 }
 
-int tuf_role_covers(const struct tuf_role *r, const char *path)
+void tuf_path_hash(const char *path, char hex[NIP_SHA256_HEX])
+{
+	uint8_t d[NIP_SHA256_LEN];
+	nip_sha256(path, strlen(path), d);
+	nip_hex(d, sizeof d, hex);
+}
+
+int tuf_role_covers(const struct tuf_role *r, const char *path, const char *path_hash)
 {
 	if (r->prefixes) {
-		uint8_t d[NIP_SHA256_LEN];
-		char hex[NIP_SHA256_HEX];
-		nip_sha256(path, strlen(path), d);
-		nip_hex(d, sizeof d, hex);
+		char own[NIP_SHA256_HEX];
+		const char *hex = path_hash;
+		if (!hex) {
+			tuf_path_hash(path, own);
+			hex = own;
+		}
 		for (size_t i = 0; i < json_array_size(r->prefixes); i++) {
 			const char *p = json_string_value(json_array_get(r->prefixes, i));
 			if (strncmp(hex, p, strlen(p)) == 0)

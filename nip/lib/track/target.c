@@ -73,7 +73,8 @@ int nip_tuf_find_target(struct nip_tuf_client *c, const char *path, struct nip_t
 			struct nip_error *err)
 {
 	struct walk todo = {0}, seen = {0};
-	int rc = -1;
+	char path_hash[NIP_SHA256_HEX];
+	int rc = -1, hashed = 0;
 
 	if (!c->snapshot)
 		return nip_err(err, NIP_E_INTERNAL, "%s: find target before refresh", c->label);
@@ -117,9 +118,13 @@ int nip_tuf_find_target(struct nip_tuf_client *c, const char *path, struct nip_t
 				goto nomem;
 			continue;
 		}
+		if (!hashed) {
+			tuf_path_hash(path, path_hash);
+			hashed = 1;
+		}
 		for (size_t i = 0; i < md->dele->nroles; i++) {
 			const struct tuf_role *r = &md->dele->roles[i];
-			if (!tuf_role_covers(r, path))
+			if (!tuf_role_covers(r, path, path_hash))
 				continue;
 			if (walk_push(&todo, r->name, seen.name[seen.n - 1]) < 0)
 				goto nomem;

@@ -7,6 +7,7 @@
  * verified it; nothing is installed that its track's root does not allow. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -264,108 +265,49 @@ static int track_bases(struct nip_root *r, const struct track *t, char **mirrors
 	return 0;
 }
 
-static void on_progress(void *ctx, const struct nip_download *d, size_t done, size_t n)
+/* One fetch of a transaction's picks: what the download callbacks need. */
+struct fetch_run {
+	const struct nip_txn_track_opts *o;
+	const struct tracks *tracks;
+	const struct nip_pick *picks;
+	struct txn_pkg *heads; /* one per pick, set once its head is checked */
+	const char *root;      /* the root's path, for the cache's */
+	pthread_mutex_t mu;    /* the caller's event callback, one at a time */
+	/* The track being fetched from: its targets looked up one at a time
+	 * (lmu) as the download threads take them; tt[i] is jobs[i]'s. */
+	struct nip_track_lookup *look;
+	pthread_mutex_t lmu;
+	struct nip_download *jobs;
+	struct nip_track_target *tt;
+};
+
+static void txn_event(struct fetch_run *f, const struct nip_txn_event *ev)
 {
-	const struct nip_txn_track_opts *o = ctx;
-	o->progress(o->progress_ctx, d->name, done, n);
+	if (!f->o->event)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->o->event(f->o->event_ctx, ev);
+	pthread_mutex_unlock(&f->mu);
 }
 
-/* Every chosen package not in the cache yet, fetched: per track, one load
- * of its trusted metadata for every target's length and hash, then the
- * downloads in parallel. */
-static int fetch_picks(struct nip_root *r, const struct tracks *tracks, const struct nip_pick *p,
-		       size_t np, const struct nip_txn_track_opts *o, struct nip_error *err)
+static void on_download(void *ctx, const struct nip_download_event *dl)
 {
-	const char **targets = calloc(np + 1, sizeof *targets);
-	struct nip_track_target *tt = calloc(np + 1, sizeof *tt);
-	struct nip_download *jobs = calloc(np + 1, sizeof *jobs);
-	char (*names)[NIP_CID_STRLEN + 8] = calloc(np + 1, sizeof *names);
-	int cfd = -1, rc = -1;
-
-	if (!targets || !tt || !jobs || !names) {
-		nip_err(err, NIP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (mkdirat(r->fd, "cache", 0755) < 0 && errno != EEXIST) {
-		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
-		goto out;
-	}
-	if ((cfd = openat(r->fd, "cache", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
-		goto out;
-	}
-	for (size_t t = 0; t < tracks->n; t++) {
-		const struct track *k = &tracks->v[t];
-		const char *bases[16];
-		char *mirrors = NULL;
-		size_t n = 0, nbases;
-		for (size_t i = 0; i < np; i++) {
-			if (strcmp(p[i].track, k->name) != 0)
-				continue;
-			cache_name(&p[i], names[n], sizeof names[n]);
-			if (faccessat(cfd, names[n], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-				continue;
-			if (o->offline) {
-				nip_err(err, NIP_E_NETWORK,
-					"%s-%s is not in the cache and --offline forbids fetching it", p[i].name,
-					p[i].version);
-				goto out;
-			}
-			targets[n++] = p[i].path;
-		}
-		if (!n)
-			continue;
-		if (nip_track_targets(r->fd, k->name, targets, n, tt, err) < 0)
-			goto out;
-		for (size_t i = 0; i < n; i++)
-			jobs[i] = (struct nip_download){.path = tt[i].path, .length = tt[i].length, .name = names[i]};
-		for (size_t i = 0; i < n; i++)
-			memcpy(jobs[i].sha256, tt[i].sha256, NIP_SHA256_LEN);
-		if (track_bases(r, k, &mirrors, bases, sizeof bases / sizeof *bases, &nbases, err) == 0) {
-			struct nip_download_opts d = {.bases = bases, .nbases = nbases, .dirfd = cfd,
-						      .parallel = o->parallel,
-						      .low_speed_time = o->low_speed_time};
-			if (o->progress) {
-				d.progress = on_progress;
-				d.ctx = (void *)o;
-			}
-			rc = nip_download_all(jobs, n, &d, err);
-			if (rc < 0)
-				nip_err_prefix(err, "track %s: ", k->name);
-		}
-		free(mirrors);
-		nip_track_targets_free(tt, n);
-		if (rc < 0)
-			goto out;
-		rc = -1;
-	}
-	rc = 0;
-out:
-	if (cfd >= 0)
-		close(cfd);
-	free(targets);
-	free(tt);
-	free(jobs);
-	free(names);
-	return rc;
+	struct nip_txn_event ev = {.kind = NIP_TXN_FETCH, .pick = dl->job->user, .dl = dl};
+	txn_event(ctx, &ev);
 }
 
 /* The package's head, read with its track's publishers as the only keys:
  * its signer must be one of them, allowed to publish that name, and its
  * CID the one the index named. */
-static int check_pick(const struct nip_pick *p, const struct track *t, const char *path,
+static int check_pick(const struct nip_pick *p, const struct track *t, int fd, const char *path,
 		      struct txn_pkg *out, struct nip_error *err)
 {
 	struct nip_package *pkg = NULL;
 	char id[NIP_KEYID_HEX];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	int rc = -1;
 
-	if (fd < 0)
-		return nip_err_sys(err, NIP_E_IO, errno, "%s", path);
-	if (!t->npubs) {
-		nip_err(err, NIP_E_TRUST, "track %s authorises no publisher", t->name);
-		goto out;
-	}
+	if (!t->npubs)
+		return nip_err(err, NIP_E_TRUST, "track %s authorises no publisher", t->name);
 	if (nip_package_read_head(fd, t->keys, t->npubs, &pkg, err) < 0) {
 		nip_err_prefix(err, "track %s: %s-%s: ", t->name, p->name, p->version);
 		goto out;
@@ -389,6 +331,7 @@ static int check_pick(const struct nip_pick *p, const struct track *t, const cha
 	out->keys = t->keys;
 	out->nkeys = t->npubs;
 	if (!(out->path_owned = strdup(path))) {
+		txn_pkg_clear(out);
 		nip_err(err, NIP_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -396,7 +339,190 @@ static int check_pick(const struct nip_pick *p, const struct track *t, const cha
 	rc = 0;
 out:
 	nip_package_free(pkg);
+	return rc;
+}
+
+/* Checks pick i (in fd, named `name` in the cache) into heads[i]. */
+static int check_head(struct fetch_run *f, const struct nip_pick *p, int fd, const char *name,
+		      int cached, struct nip_error *err)
+{
+	const struct track *t = track_named(f->tracks, p->track);
+	struct txn_pkg *out = &f->heads[p - f->picks];
+	struct nip_txn_event ev = {.kind = NIP_TXN_VERIFY, .pick = p, .cached = cached};
+	char path[4096];
+
+	if (!t)
+		return nip_err(err, NIP_E_INTERNAL, "track %s: not loaded", p->track);
+	if (snprintf(path, sizeof path, "%s/cache/%s", f->root, name) >= (int)sizeof path)
+		return nip_err(err, NIP_E_LIMIT, "%s/cache/%s: path too long", f->root, name);
+	if (check_pick(p, t, fd, path, out, err) < 0)
+		return -1;
+	ev.signer = out->signer;
+	txn_event(f, &ev);
+	return 0;
+}
+
+/* A download matched its signed length and hash: its head is checked
+ * here, on the transfer's thread while the others go on (checked after
+ * all the downloads, the heads cost a quarter of a fetch's time), and a
+ * package that fails never gets a name in the cache. */
+static int on_landed(void *ctx, struct nip_download *job, int fd, struct nip_error *err)
+{
+	return check_head(ctx, job->user, fd, job->name, 0, err);
+}
+
+/* A pick already in the cache is checked as a download would be (its
+ * length the index's, then its head); one that fails, torn by a crash
+ * (cache entries are not synced) or damaged, is never trusted: it is
+ * removed and fetched again, or refused offline. 0 with f->heads set when
+ * the cached copy is good, 0 without when it must be fetched. */
+static int cached(struct fetch_run *f, int cfd, const struct nip_pick *p, const char *name,
+		  struct nip_error *err)
+{
+	struct nip_error why;
+	struct stat st;
+	int fd = openat(cfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), good;
+
+	if (fd < 0 && errno != ENOENT)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s/cache/%s", f->root, name);
+	if (fd < 0) {
+		if (f->o->offline)
+			return nip_err(err, NIP_E_NETWORK,
+				       "%s-%s is not in the cache and --offline forbids fetching it", p->name,
+				       p->version);
+		return 0;
+	}
+	good = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == p->size &&
+	       check_head(f, p, fd, name, 1, &why) == 0;
 	close(fd);
+	if (good)
+		return 0;
+	if (unlinkat(cfd, name, 0) < 0 && errno != ENOENT)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s/cache/%s", f->root, name);
+	if (f->o->offline)
+		return nip_err(err, NIP_E_NETWORK,
+			       "%s-%s: the cached copy was damaged (removed) and --offline forbids fetching it",
+			       p->name, p->version);
+	return 0;
+}
+
+/* A job's path and SHA-256 from the track's signed targets, just before
+ * it is fetched; its length, from the index, must be the same. */
+static int on_prepare(void *ctx, struct nip_download *job, struct nip_error *err)
+{
+	struct fetch_run *f = ctx;
+	const struct nip_pick *p = job->user;
+	struct nip_track_target *t = &f->tt[job - f->jobs];
+	int rc;
+
+	pthread_mutex_lock(&f->lmu);
+	rc = nip_track_lookup_target(f->look, p->path, t, err);
+	pthread_mutex_unlock(&f->lmu);
+	if (rc < 0)
+		return -1;
+	if (t->length != job->length)
+		return nip_err(err, NIP_E_TRUST,
+			       "track %s: %s: %llu bytes in the index, %llu in the signed targets", p->track,
+			       p->path, (unsigned long long)job->length, (unsigned long long)t->length);
+	job->path = t->path;
+	memcpy(job->sha256, t->sha256, NIP_SHA256_LEN);
+	return 0;
+}
+
+/* Every chosen package not in the cache yet (or whose cached copy fails
+ * its check), fetched: per track, one load of its trusted metadata, each
+ * target's length and hash looked up in it as a download thread takes
+ * the job; every pick's head checked into f->heads. */
+static int fetch_picks(struct nip_root *r, struct fetch_run *f, size_t np, struct nip_error *err)
+{
+	const struct nip_txn_track_opts *o = f->o;
+	const struct nip_pick *p = f->picks;
+	struct nip_track_target *tt = calloc(np + 1, sizeof *tt);
+	struct nip_download *jobs = calloc(np + 1, sizeof *jobs);
+	size_t *first = calloc(f->tracks->n + 1, sizeof *first), njobs = 0;
+	char (*names)[NIP_CID_STRLEN + 8] = calloc(np + 1, sizeof *names);
+	struct nip_txn_event plan = {.kind = NIP_TXN_FETCH_PLAN};
+	int cfd = -1, rc = -1;
+
+	if (!tt || !jobs || !names || !first) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (mkdirat(r->fd, "cache", 0755) < 0 && errno != EEXIST) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
+		goto out;
+	}
+	if ((cfd = openat(r->fd, "cache", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s/cache", r->path);
+		goto out;
+	}
+	for (size_t i = 0; i < np; i++)
+		cache_name(&p[i], names[i], sizeof names[i]);
+	/* Something to fetch: libcurl loads (3-5 ms) while the cached
+	 * packages are checked and the metadata is loaded. */
+	for (size_t i = 0; i < np && !o->offline; i++)
+		if (faccessat(cfd, names[i], F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+			nip_download_warm();
+			break;
+		}
+	for (size_t i = 0; i < np; i++)
+		if (cached(f, cfd, &p[i], names[i], err) < 0)
+			goto out;
+	/* What is missing, per track: jobs[first[t] .. first[t + 1]), each
+	 * of the length the index gives (the signed targets must agree). */
+	for (size_t t = 0; t < f->tracks->n; t++) {
+		first[t] = njobs;
+		for (size_t i = 0; i < np; i++) {
+			if (strcmp(p[i].track, f->tracks->v[t].name) != 0 || f->heads[i].m)
+				continue;
+			jobs[njobs++] = (struct nip_download){
+				.name = names[i], .length = p[i].size, .user = (void *)&p[i]};
+			plan.bytes += p[i].size;
+		}
+	}
+	first[f->tracks->n] = njobs;
+	f->jobs = jobs;
+	f->tt = tt;
+	plan.count = njobs;
+	txn_event(f, &plan);
+	for (size_t t = 0; t < f->tracks->n; t++) {
+		const struct track *k = &f->tracks->v[t];
+		const char *bases[16];
+		char *mirrors = NULL;
+		size_t nbases;
+		char prefix[NIP_NAME_MAX + 16];
+		if (first[t] == first[t + 1])
+			continue;
+		if (!(f->look = nip_track_lookup_open(r->fd, k->name, err)))
+			goto out;
+		if (track_bases(r, k, &mirrors, bases, sizeof bases / sizeof *bases, &nbases, err) == 0) {
+			struct nip_download_opts d = {.bases = bases, .nbases = nbases, .dirfd = cfd,
+						      .parallel = o->parallel,
+						      .low_speed_time = o->low_speed_time,
+						      .event = o->event ? on_download : NULL,
+						      .landed = on_landed, .prepare = on_prepare, .ctx = f};
+			rc = nip_download_all(jobs + first[t], first[t + 1] - first[t], &d, err);
+			/* Errors of the track's metadata name it already. */
+			snprintf(prefix, sizeof prefix, "track %s: ", k->name);
+			if (rc < 0 && strncmp(err->msg, prefix, strlen(prefix)) != 0)
+				nip_err_prefix(err, "%s", prefix);
+		}
+		nip_track_lookup_close(f->look);
+		f->look = NULL;
+		free(mirrors);
+		if (rc < 0)
+			goto out;
+		rc = -1;
+	}
+	rc = 0;
+out:
+	if (cfd >= 0)
+		close(cfd);
+	nip_track_targets_free(tt, njobs);
+	free(tt);
+	free(jobs);
+	free(names);
+	free(first);
 	return rc;
 }
 
@@ -520,6 +646,9 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 	struct tracks tracks = {0};
 	struct nip_solver *s = NULL;
 	struct nip_pick *picks = NULL;
+	struct txn_pkg *heads = NULL;
+	struct fetch_run run;
+	int mu_live = 0;
 	struct utsname u;
 	void **kept = NULL;
 	size_t nkept = 0, npicks = 0;
@@ -567,23 +696,19 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 		next.n++;
 		p->m = NULL;
 	}
-	if (fetch_picks(r, &tracks, picks, npicks, o, err) < 0)
+	if (!(heads = calloc(npicks + 1, sizeof *heads))) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
 		goto out;
-	for (size_t i = 0; i < npicks; i++) {
-		const struct track *t = track_named(&tracks, picks[i].track);
-		char name[NIP_CID_STRLEN + 8], path[4096];
-		if (!t) {
-			nip_err(err, NIP_E_INTERNAL, "track %s: not loaded", picks[i].track);
-			goto out;
-		}
-		cache_name(&picks[i], name, sizeof name);
-		snprintf(path, sizeof path, "%s/cache/%s", r->path, name);
-		if (check_pick(&picks[i], t, path, &next.v[next.n], err) < 0)
-			goto out;
-		if (o->fetch_only) {
-			txn_pkg_clear(&next.v[next.n]);
-			continue;
-		}
+	}
+	run = (struct fetch_run){.o = o, .tracks = &tracks, .picks = picks, .heads = heads, .root = r->path};
+	pthread_mutex_init(&run.mu, NULL);
+	pthread_mutex_init(&run.lmu, NULL);
+	mu_live = 1;
+	if (fetch_picks(r, &run, npicks, err) < 0)
+		goto out;
+	for (size_t i = 0; i < npicks && !o->fetch_only; i++) {
+		next.v[next.n] = heads[i];
+		memset(&heads[i], 0, sizeof heads[i]);
 		next.v[next.n].explicit_ = !o->upgrade && asked(specs, n, picks[i].name);
 		/* An upgrade keeps what was asked for by name so. */
 		for (size_t j = 0; j < cur.n; j++)
@@ -597,11 +722,20 @@ int nip_txn_install_names(struct nip_root *r, const char *cell, char *const *spe
 	}
 	{
 		char *plan = res->plan;
+		struct nip_txn_event ev = {.kind = NIP_TXN_INSTALL, .count = npicks};
+		txn_event(&run, &ev);
 		res->plan = NULL;
 		rc = txn_apply(r, cell, &next, o->upgrade ? "upgrade" : "install", reason, 0, res, err);
 		res->plan = plan;
 	}
 out:
+	for (size_t i = 0; heads && i < npicks; i++)
+		txn_pkg_clear(&heads[i]);
+	free(heads);
+	if (mu_live) {
+		pthread_mutex_destroy(&run.mu);
+		pthread_mutex_destroy(&run.lmu);
+	}
 	nip_picks_free(picks, npicks);
 	free(kept);
 	nip_solver_free(s);
@@ -611,9 +745,9 @@ out:
 	return rc;
 }
 
-int nip_txn_search(struct nip_root *r, const char *term,
-		   void (*fn)(void *ctx, const struct nip_found *f), void *ctx, size_t *found,
-		   struct nip_error *err)
+/* The pinned tracks in a solver of their own, for a read-only query. */
+static int tracks_query(struct nip_root *r, int (*q)(struct nip_solver *s, void *arg), void *arg,
+			struct nip_error *err)
 {
 	struct tracks tracks = {0};
 	struct nip_solver *s;
@@ -623,11 +757,51 @@ int nip_txn_search(struct nip_root *r, const char *term,
 	uname(&u);
 	if (!(s = nip_solver_new(u.machine, err)))
 		return -1;
-	if (tracks_load(r, s, &tracks, err) == 0) {
-		*found = (size_t)nip_solver_search(s, term, fn, ctx);
-		rc = 0;
-	}
+	if (tracks_load(r, s, &tracks, err) == 0)
+		rc = q(s, arg);
 	nip_solver_free(s);
 	tracks_free(&tracks);
 	return rc;
+}
+
+struct query {
+	const char *what;
+	void (*found_fn)(void *ctx, const struct nip_found *f);
+	void (*pkg_fn)(void *ctx, const struct nip_track_pkg *p);
+	void *ctx;
+	size_t *found;
+	struct nip_error *err;
+};
+
+static int do_search(struct nip_solver *s, void *arg)
+{
+	struct query *q = arg;
+	*q->found = (size_t)nip_solver_search(s, q->what, q->found_fn, q->ctx);
+	return 0;
+}
+
+static int do_lookup(struct nip_solver *s, void *arg)
+{
+	struct query *q = arg;
+	int n = nip_solver_lookup(s, q->what, q->pkg_fn, q->ctx, q->err);
+	if (n < 0)
+		return -1;
+	*q->found = (size_t)n;
+	return 0;
+}
+
+int nip_txn_search(struct nip_root *r, const char *term,
+		   void (*fn)(void *ctx, const struct nip_found *f), void *ctx, size_t *found,
+		   struct nip_error *err)
+{
+	struct query q = {.what = term, .found_fn = fn, .ctx = ctx, .found = found, .err = err};
+	return tracks_query(r, do_search, &q, err);
+}
+
+int nip_txn_lookup(struct nip_root *r, const char *name,
+		   void (*fn)(void *ctx, const struct nip_track_pkg *p), void *ctx, size_t *found,
+		   struct nip_error *err)
+{
+	struct query q = {.what = name, .pkg_fn = fn, .ctx = ctx, .found = found, .err = err};
+	return tracks_query(r, do_lookup, &q, err);
 }

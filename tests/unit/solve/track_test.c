@@ -305,7 +305,56 @@ static void test_scanner_reads_the_publishers_form(void)
 	solv_abandon(&b);
 }
 
+struct seen {
+	char text[512];
+	size_t n;
+};
+
+static void on_pkg(void *ctx, const struct nip_track_pkg *p)
+{
+	struct seen *v = ctx;
+	size_t len = strlen(v->text);
+	snprintf(v->text + len, sizeof v->text - len, "%s%s %s %s %llu %d [", v->n++ ? "; " : "", p->name,
+		 p->version, p->track, (unsigned long long)p->size, p->have_cid);
+	for (int k = 0; k < NIP_REL_COUNT; k++)
+		for (size_t i = 0; i < p->nrel[k]; i++) {
+			len = strlen(v->text);
+			snprintf(v->text + len, sizeof v->text - len, "%s:%s,", nip_rel_kind_name(k),
+				 p->rel[k][i]);
+		}
+	len = strlen(v->text);
+	snprintf(v->text + len, sizeof v->text - len, "]");
+}
+
+/* nip/lib/solve/lookup.c: every version of a name, newest first (Debian's
+ * order: 1.10 after 1.9), relations back in nip's text, alternatives and
+ * every operator, without the package's own provide. */
+static void test_lookup(void)
+{
+	static const struct spec tools[] = {
+		{"tool", "1.0-1", NULL, NULL},
+		{"tool", "1.10-1", "a >= 1 | b < 2 | c", "tool-api = 2"},
+		{"tool", "1.9-1", "d <= 3 | e > 4 | f = 5", NULL},
+	};
+	int fd = track("stable", tools, 3);
+	struct nip_error err;
+	struct nip_solver *s = nip_solver_new("x86_64", &err);
+	struct seen v = {{0}, 0};
+
+	CU_ASSERT_EQUAL_FATAL(nip_solver_add_track(s, "stable", 0, fd, &err), 0);
+	CU_ASSERT_EQUAL(nip_solver_lookup(s, "tool", on_pkg, &v, &err), 3);
+	CU_ASSERT_STRING_EQUAL(v.text, "tool 1.10-1 stable 1001 1 [depends:a >= 1 | b < 2 | c,provides:tool-api = 2,]; "
+				       "tool 1.9-1 stable 1002 1 [depends:d <= 3 | e > 4 | f = 5,]; "
+				       "tool 1.0-1 stable 1000 1 []");
+	memset(&v, 0, sizeof v);
+	CU_ASSERT_EQUAL(nip_solver_lookup(s, "tool-api", on_pkg, &v, &err), 0);
+	CU_ASSERT_EQUAL(nip_solver_lookup(s, "nosuch", on_pkg, &v, &err), 0);
+	CU_ASSERT_EQUAL(v.n, 0);
+	nip_solver_free(s);
+	close(fd);
+}
+
 NIP_UNIT_SUITE("solve/track", NIP_TEST(test_want_by_name_and_constraint), NIP_TEST(test_problems_in_words),
 	       NIP_TEST(test_priority_and_pin), NIP_TEST(test_upgrade_from_installed),
 	       NIP_TEST(test_bad_cache), NIP_TEST(test_from_index),
-	       NIP_TEST(test_scanner_reads_the_publishers_form))
+	       NIP_TEST(test_scanner_reads_the_publishers_form), NIP_TEST(test_lookup))

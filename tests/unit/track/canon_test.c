@@ -44,6 +44,9 @@ static void test_no_floats_or_duplicates(void)
 	/* Two values for one key: which one was signed? Refused. */
 	CU_ASSERT_PTR_NULL(tuf_json_load("{\"a\":1,\"a\":2}", 13, "dup.json", &err));
 	CU_ASSERT_TERR(err, NIP_E_FORMAT, "dup.json");
+	/* A number past int64: not read as some other number. */
+	CU_ASSERT_PTR_NULL(tuf_json_load("{\"a\":99999999999999999999}", 26, "big.json", &err));
+	CU_ASSERT_TERR(err, NIP_E_FORMAT, "big.json");
 }
 
 static void test_keyid(void)

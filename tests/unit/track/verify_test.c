@@ -234,6 +234,9 @@ static void test_fields(void)
 	bad_field(json_pack("{s:s}", "expires", "2099-01-01"), NIP_E_FORMAT, "field expires");
 	bad_field(json_pack("{s:s}", "consistent_snapshot", "yes"), NIP_E_FORMAT, "consistent_snapshot");
 	bad_field(json_pack("{s:{}}", "roles"), NIP_E_FORMAT, "field roles");
+	/* version + 1 of the root chain must not overflow. */
+	bad_field(json_pack("{s:I}", "version", (json_int_t)INT64_MAX), NIP_E_FORMAT, "above 2^53");
+	bad_field(json_pack("{s:I}", "version", (json_int_t)1 << 54), NIP_E_FORMAT, "field version");
 }
 
 NIP_UNIT_SUITE("track/verify", NIP_TEST(test_key_types), NIP_TEST(test_thresholds_count_keys_once),

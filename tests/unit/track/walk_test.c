@@ -227,11 +227,11 @@ static void test_covers(void)
 {
 	json_t *paths = json_pack("[s, s]", "pkgs/*.nip", "a/?/c");
 	struct tuf_role r = {.name = "x", .paths = paths};
-	CU_ASSERT(tuf_role_covers(&r, "pkgs/hello-1.nip"));
-	CU_ASSERT(!tuf_role_covers(&r, "pkgs/sub/hello-1.nip"));
-	CU_ASSERT(tuf_role_covers(&r, "a/b/c"));
-	CU_ASSERT(!tuf_role_covers(&r, "a/bb/c"));
-	CU_ASSERT(!tuf_role_covers(&r, "PKGS/x.nip"));
+	CU_ASSERT(tuf_role_covers(&r, "pkgs/hello-1.nip", NULL));
+	CU_ASSERT(!tuf_role_covers(&r, "pkgs/sub/hello-1.nip", NULL));
+	CU_ASSERT(tuf_role_covers(&r, "a/b/c", NULL));
+	CU_ASSERT(!tuf_role_covers(&r, "a/bb/c", NULL));
+	CU_ASSERT(!tuf_role_covers(&r, "PKGS/x.nip", NULL));
 	json_decref(paths);
 }
 
