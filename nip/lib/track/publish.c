@@ -17,14 +17,6 @@
 #include "nip/package.h"
 #include "track_index.h"
 
-#define SPEC_VERSION "1.0.31"
-#define DAY 86400
-/* Online metadata expiries: the timestamp is re-signed by every publish
- * (and by `nip publish` with no package), so a frozen mirror is noticed
- * within a week. */
-#define TIMESTAMP_DAYS 7
-#define SNAPSHOT_DAYS 30
-#define TARGETS_DAYS 365
 
 void bin_of_path(const char *path, unsigned digits, char out[8])
 {
@@ -41,12 +33,17 @@ void index_part_path(const char *bin, char out[32])
 	snprintf(out, 32, "index/%s.json.zst", bin);
 }
 
-static json_t *signed_base(const char *type, int64_t version, unsigned days)
+json_t *tuf_signed_base(const char *type, int64_t version, time_t expires)
 {
 	char t[21];
-	tuf_time_format(time(NULL) + (time_t)days * DAY, t);
+	tuf_time_format(expires, t);
 	return json_pack("{s:s, s:s, s:I, s:s}", "_type", type, "spec_version", SPEC_VERSION,
 			 "version", (json_int_t)version, "expires", t);
+}
+
+static json_t *signed_base(const char *type, int64_t version, unsigned days)
+{
+	return tuf_signed_base(type, version, time(NULL) + (time_t)days * DAY);
 }
 
 static int write_md(int mfd, const char *name, json_t *signed_obj, const struct nip_seckey *const *keys,
