@@ -131,7 +131,7 @@ int nip_pubreq_verify(const struct nip_pubreq *r, const struct nip_pubkey *pub,
 	int rc;
 	nip_buf_init(&m, 4096, "request");
 	rc = nip_pubreq_message(r, method, path, host, &m, err);
-	if (rc == 0 && nip_verify_raw(pub, m.data, m.len, r->sig) != 0)
+	if (rc == 0 && !nip_verify_raw(pub, m.data, m.len, r->sig))
 		rc = nip_err(err, NIP_E_TRUST, "the request signature does not verify");
 	nip_buf_free(&m);
 	return rc;
