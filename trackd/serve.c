@@ -95,33 +95,48 @@ enum MHD_Result trackd_queue(struct trackd_req *req, unsigned status, struct MHD
 	return ret;
 }
 
-static enum MHD_Result reply_json(struct trackd_req *req, unsigned status, char *json, size_t len)
+static struct MHD_Response *json_response(char *json, size_t len)
 {
 	struct MHD_Response *r =
 		MHD_create_response_from_buffer(len, json, MHD_RESPMEM_MUST_FREE);
 
 	if (!r) {
 		free(json);
-		return MHD_NO;
+		return NULL;
 	}
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
-	return trackd_queue(req, status, r, len);
+	return r;
+}
+
+static enum MHD_Result reply_json(struct trackd_req *req, unsigned status, char *json, size_t len)
+{
+	return trackd_queue(req, status, json_response(json, len), len);
+}
+
+/* {"error": code, "message": msg}, msg escaped. */
+static struct MHD_Response *error_response(const char *code, const char *msg, size_t *len)
+{
+	char esc[2 * TRACKD_LOGPATH_MAX];
+	size_t n = sizeof esc + 64;
+	char *json = malloc(n);
+	int w;
+
+	if (!json)
+		return NULL;
+	trackd_json_escape(msg, esc, sizeof esc);
+	w = snprintf(json, n, "{\"error\":\"%s\",\"message\":\"%s\"}\n", code, esc);
+	*len = (size_t)w < n ? (size_t)w : n - 1;
+	return json_response(json, *len);
 }
 
 enum MHD_Result trackd_reply_error(struct trackd_req *req, unsigned status, const char *code,
 				   const char *msg)
 {
-	char esc[2 * TRACKD_LOGPATH_MAX];
-	size_t n = sizeof esc + 64;
-	char *json = malloc(n);
-	int len;
+	size_t len = 0;
+	struct MHD_Response *r = error_response(code, msg, &len);
 
-	if (!json)
-		return MHD_NO;
-	trackd_json_escape(msg, esc, sizeof esc);
-	len = snprintf(json, n, "{\"error\":\"%s\",\"message\":\"%s\"}\n", code, esc);
-	return reply_json(req, status, json, (size_t)len < n ? (size_t)len : n - 1);
+	return trackd_queue(req, status, r, len);
 }
 
 /* Refusals that name the path: the decoded path, shortened, quoted. */
@@ -308,13 +323,16 @@ static enum MHD_Result serve_file(struct trackd_req *req, const char *url)
 
 static enum MHD_Result method_not_allowed(struct trackd_req *req, const char *allow)
 {
+	struct MHD_Response *r;
 	char msg[96];
+	size_t len = 0;
 
 	snprintf(msg, sizeof msg, "method %.16s is not allowed here (allowed: %s)", req->method,
 		 allow);
-	if (trackd_reply_error(req, 405, "method", msg) != MHD_YES)
-		return MHD_NO;
-	return MHD_YES;
+	r = error_response("method", msg, &len);
+	if (r)
+		MHD_add_response_header(r, "Allow", allow);
+	return trackd_queue(req, 405, r, len);
 }
 
 enum MHD_Result trackd_handle(void *cls, struct MHD_Connection *conn, const char *url,
