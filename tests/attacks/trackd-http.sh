@@ -218,7 +218,7 @@ get "a chunked upload (no length) is refused" 411 length-required -X POST \
 	-H 'Transfer-Encoding: chunked' --data-binary @"$T/hello.nip" "$u/publish"
 # MHD's own parser refuses it first, with its own (HTML) body.
 get "a bad Content-Length is refused" 400 - -X POST -H 'Content-Length: -5' "$u/publish"
-get "an upload under the cap reaches the publish side" 405 usage -X POST \
+get "an upload under the cap reaches the publish side (unsigned: 401)" 401 unsigned -X POST \
 	--data-binary @"$T/hello.nip" "$u/publish"
 still_serving "the uploads"
 
