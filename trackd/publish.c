@@ -146,6 +146,13 @@ static int save_one(void *ctx, const char *name, int fd, uint64_t size, struct n
 	int rc = -1;
 	if (out < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "%s", name);
+	/* Named at once, so that a failed copy is removed with the rest. */
+	if (!(u->names[u->n] = strdup(name))) {
+		unlinkat(u->dirfd, name, 0);
+		close(out);
+		return nip_err(err, NIP_E_NOMEM, "out of memory");
+	}
+	u->n++;
 	while (size) {
 		ssize_t r = nip_read_some(fd, buf, size < sizeof buf ? size : sizeof buf, "request body", err);
 		if (r <= 0) {
@@ -157,11 +164,6 @@ static int save_one(void *ctx, const char *name, int fd, uint64_t size, struct n
 			goto out;
 		size -= (uint64_t)r;
 	}
-	if (!(u->names[u->n] = strdup(name))) {
-		nip_err(err, NIP_E_NOMEM, "out of memory");
-		goto out;
-	}
-	u->n++;
 	rc = 0;
 out:
 	close(out);
