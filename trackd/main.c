@@ -16,8 +16,9 @@
 #include "server.h"
 
 /* Each connection's buffer for its request line and headers (MHD's pool):
- * well above TRACKD_HEADERS_MAX so that trackd's own 431 answers first. */
-#define CONN_MEMORY 65536
+ * above TRACKD_HEADERS_MAX so that trackd's own 431 answers first, and no
+ * larger, as MHD clears the used part of it between requests. */
+#define CONN_MEMORY 16384
 
 static const char usage_text[] =
 	"usage: trackd --track DIR --listen HOST:PORT --online-key ONLINE.key [OPTION...]\n"
@@ -175,6 +176,7 @@ static void *tick_loop(void *arg)
 			break;
 		pthread_mutex_unlock(&tk->mu);
 		struct nip_error err = {0};
+		trackd_log_flush_all(tk->srv);
 		if (trackd_tick(tk->srv->track, &err) < 0)
 			trackd_log("error", "tick: %s", err.msg);
 		pthread_mutex_lock(&tk->mu);
@@ -207,7 +209,7 @@ static void drain(struct trackd_server *srv, const sigset_t *sigs)
 int main(int argc, char **argv)
 {
 	struct trackd_config cfg;
-	struct trackd_server srv = {0};
+	struct trackd_server srv = {.logs_mu = PTHREAD_MUTEX_INITIALIZER};
 	struct nip_error err = {0};
 	struct ticker tk = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	pthread_condattr_t ca;
@@ -296,6 +298,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&tk.mu);
 	pthread_join(tick_thread, NULL);
 	MHD_stop_daemon(d);
+	trackd_log_free_all(&srv);
 	trackd_track_free(srv.track);
 	close(srv.dirfd);
 	trackd_log("info", "stopped");

@@ -352,7 +352,7 @@ enum MHD_Result trackd_handle(void *cls, struct MHD_Connection *conn, const char
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_len, &sum);
 		if (sum.total > TRACKD_HEADERS_MAX)
 			return trackd_reply_error(req, 431, "headers-too-large",
-						  "the request headers exceed 16384 bytes");
+						  "the request headers exceed 8192 bytes");
 		if (strcmp(method, "POST") != 0)
 			return MHD_YES;
 	}

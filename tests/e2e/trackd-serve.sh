@@ -131,6 +131,7 @@ check "... and trackd's JSON body" cmp "$T/pub-direct" "$T/pub-proxied"
 check "... which is JSON with an error or a result" json "$T/pub-proxied" "isinstance(d, dict)"
 same "GET /publish through nginx is refused" \
 	"$(curl -s -o /dev/null -w '%{http_code}' "$nu/publish")" 403
+for _ in $(seq 30); do grep -q 'method=POST' "$T/td.log" && break; sleep 0.1; done
 check "trackd logged the proxied publish" grep -q 'method=POST path=/publish' "$T/td.log"
 
 done_testing

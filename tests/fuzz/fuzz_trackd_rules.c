@@ -3,7 +3,8 @@
  * decoded and checked; one that passes must name no '.', '..' or empty
  * segment, no backslash, no control byte. A range that parses must lie
  * within the file. The JSON escaper must stay in its buffer and leave no
- * raw quote or control byte. Any broken property aborts. */
+ * raw quote or control byte. The first 8 bytes, as a time, must convert to
+ * the date gmtime_r gives. Any broken property aborts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 8192)
 		return 0;
+	if (size >= 8) {
+		int64_t t;
+		struct tm tm;
+		struct trackd_utc u;
+		memcpy(&t, data, 8);
+		t %= 253402300800LL; /* years 0..9999, either side of 1970 */
+		time_t tt = (time_t)t;
+		trackd_utc(t, &u);
+		if (gmtime_r(&tt, &tm) &&
+		    (u.year != tm.tm_year + 1900 || u.mon != tm.tm_mon + 1 || u.mday != tm.tm_mday ||
+		     u.wday != tm.tm_wday || u.hour != tm.tm_hour || u.min != tm.tm_min ||
+		     u.sec != tm.tm_sec))
+			abort();
+	}
 	s = malloc(size + 1);
 	if (!s)
 		return 0;
