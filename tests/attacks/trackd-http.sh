@@ -20,7 +20,7 @@ chmod 755 "$T/s/usr/bin/hello"
 	--publisher "$T/pub.key.pub" --name t >/dev/null
 "$NIP" publish --track "$T/track" --online-key "$T/online.key" "$T/hello.nip" >/dev/null
 pkg=$(cd "$T/track" && ls targets/pkgs/*.hello-1.0-1-x86_64.nip)
-idx=$(cd "$T/track" && ls targets/index/* | head -n 1)
+idx=$(cd "$T/track" && find targets/index -type f | head -n 1)
 # What trackd must not serve: its own state, and links out of the track.
 mkdir -p "$T/track/.trackd"
 echo secret >"$T/track/.trackd/secret"
@@ -31,8 +31,11 @@ ln -s "$T" "$T/track/targets/evildir"
 head -c 4194304 /dev/urandom >"$T/track/targets/big.bin"
 
 pids=""
-# shellcheck disable=SC2064 # $T is fixed now
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+stop_all() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap stop_all EXIT
 
 # start_trackd LOG [OPTION...]: runs trackd on a free port; sets $tpid, $u.
 start_trackd() {

@@ -24,6 +24,7 @@ if [ -n "$missing" ]; then
 	echo "bench: installing$missing"
 	SUDO=""
 	[ "$(id -u)" = 0 ] || SUDO=sudo
+	# shellcheck disable=SC2086 # one word per package
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/nip-bench.XXXXXX")
@@ -40,8 +41,7 @@ echo hello >"$W/s/hello/hello"
 "$NIP" pack --key "$W/pub.key" --name hello --version 1 -o "$W/hello.nip" "$W/s/hello" >/dev/null
 "$NIP" publish --track "$W/track" --online-key "$W/online.key" "$W/big.nip" "$W/hello.nip" >/dev/null
 big=$(cd "$W/track" && ls targets/pkgs/*.big-1-*.nip)
-idx=$(cd "$W/track" && ls -S targets/index/ | head -n 1)
-idx=targets/index/$idx
+idx=$(cd "$W/track" && find targets/index -type f | head -n 1)
 
 "$TRACKD" --track "$W/track" --listen 127.0.0.1:0 --online-key "$W/online.key" \
 	--max-conn-per-peer 4096 2>"$W/trackd.log" &

@@ -22,17 +22,22 @@ mkdir -p "$T/track/.trackd"
 echo secret >"$T/track/.trackd/secret"
 
 pids=""
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+stop_all() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap stop_all EXIT
 
 check "trackd --help" "$TRACKD" --help
 cp "$T/.out" "$T/trackd-help"
-for opt in $(grep -oE -- '--[a-z][a-z-]*' "$T/trackd-help" | sort -u); do
+grep -oE -- '--[a-z][a-z-]*' "$T/trackd-help" | sort -u >"$T/opts"
+while read -r opt; do
 	if sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$top/doc/trackd.8" | grep -Eq -- "(^|[^a-z-])$opt([^a-z-]|\$)"; then
 		pass "trackd.8 documents $opt"
 	else
 		fail "trackd.8 does not mention $opt (printed by trackd --help)"
 	fi
-done
+done <"$T/opts"
 same "trackd --version" "$("$TRACKD" --version)" "trackd $(sed -n 's/^VERSION := //p' "$top/GNUmakefile")"
 
 "$TRACKD" --track "$T/track" --listen 127.0.0.1:0 --online-key "$T/online.key" >"$T/td.log" 2>&1 &
@@ -65,6 +70,7 @@ fi
 nport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$T/ngx/logs"
 # The README's server block, with this test's paths and ports.
+# shellcheck disable=SC2016 # the backquotes are literal
 sed -n '/^```nginx$/,/^```$/p' "$top/README.md" | sed -e '1d' -e '$d' \
 	-e "s|listen 80;|listen 127.0.0.1:$nport;|" -e "s|/srv/track|$T/track|" \
 	-e "s|127.0.0.1:8443|127.0.0.1:$tport|" >"$T/server.conf"
@@ -107,7 +113,7 @@ headers() {
 		sort >"$2"
 }
 pkg=$(cd "$T/track" && ls targets/pkgs/*.nip)
-idx=$(cd "$T/track" && ls targets/index/* | head -n 1)
+idx=$(cd "$T/track" && find targets/index -type f | head -n 1)
 for f in metadata/timestamp.json metadata/root.json metadata/1.root.json metadata/1.snapshot.json \
 	"$idx" "$pkg"; do
 	headers "$tu/$f" "$T/h-trackd"
