@@ -186,22 +186,31 @@ static void *tick_loop(void *arg)
 }
 
 /* After MHD stops accepting: wait for requests in flight, up to the
- * grace period; a second signal cuts the wait short. */
+ * grace period; a second signal cuts the wait short. A publish is always
+ * waited for, past the grace too: its thread uses the track and the
+ * connection, which the stop frees. A second signal then exits at once,
+ * which a publish survives as it survives a crash (old or new state). */
 static void drain(struct trackd_server *srv, const sigset_t *sigs)
 {
 	struct timespec step = {0, 50 * 1000 * 1000};
-	int waited_ms = 0;
+	int waited_ms = 0, grace_over = 0;
 
-	while (atomic_load(&srv->inflight) > 0) {
+	while (atomic_load(&srv->inflight) > 0 && !(grace_over && atomic_load(&srv->publishes) == 0)) {
 		if (sigtimedwait(sigs, NULL, &step) > 0) {
+			if (atomic_load(&srv->publishes) > 0) {
+				trackd_log("warn", "second signal during a publish: exiting now");
+				trackd_log_flush_all(srv);
+				_exit(1);
+			}
 			trackd_log("warn", "second signal: stopping now");
 			return;
 		}
 		waited_ms += 50;
-		if (waited_ms >= TRACKD_GRACE_SECONDS * 1000) {
-			trackd_log("warn", "%d requests still in flight after %d s: cutting them",
-				   atomic_load(&srv->inflight), TRACKD_GRACE_SECONDS);
-			return;
+		if (!grace_over && waited_ms >= TRACKD_GRACE_SECONDS * 1000) {
+			grace_over = 1;
+			trackd_log("warn", "%d requests still in flight after %d s: cutting them%s",
+				   atomic_load(&srv->inflight), TRACKD_GRACE_SECONDS,
+				   atomic_load(&srv->publishes) ? " once the publishes end" : "");
 		}
 	}
 }
