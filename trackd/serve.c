@@ -353,9 +353,16 @@ enum MHD_Result trackd_handle(void *cls, struct MHD_Connection *conn, const char
 		req->headers_checked = 1;
 		snprintf(req->method, sizeof req->method, "%s", method);
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_len, &sum);
-		if (sum.total > TRACKD_HEADERS_MAX)
-			return trackd_reply_error(req, 431, "headers-too-large",
-						  "the request headers exceed 8192 bytes");
+		if (sum.total > TRACKD_HEADERS_MAX) {
+			char msg[64];
+			snprintf(msg, sizeof msg, "the request headers exceed %d bytes",
+				 TRACKD_HEADERS_MAX);
+			return trackd_reply_error(req, 431, "headers-too-large", msg);
+		}
+		/* libmicrohttpd closes a connection whose response was queued
+		 * in this first call: a GET answered on the next call keeps
+		 * the connection alive. A POST is looked at now, so that an
+		 * upload that will be refused is refused before it is read. */
 		if (strcmp(method, "POST") != 0)
 			return MHD_YES;
 	}
