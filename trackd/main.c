@@ -16,8 +16,9 @@
 #include "server.h"
 
 /* Each connection's buffer for its request line and headers (MHD's pool):
- * well above TRACKD_HEADERS_MAX so that trackd's own 431 answers first. */
-#define CONN_MEMORY 65536
+ * above TRACKD_HEADERS_MAX so that trackd's own 431 answers first, and no
+ * larger, as MHD clears the used part of it between requests. */
+#define CONN_MEMORY 16384
 
 static const char usage_text[] =
 	"usage: trackd --track DIR --listen HOST:PORT --online-key ONLINE.key [OPTION...]\n"
@@ -175,6 +176,7 @@ static void *tick_loop(void *arg)
 			break;
 		pthread_mutex_unlock(&tk->mu);
 		struct nip_error err = {0};
+		trackd_log_flush_all(tk->srv);
 		if (trackd_tick(tk->srv->track, &err) < 0)
 			trackd_log("error", "tick: %s", err.msg);
 		pthread_mutex_lock(&tk->mu);
@@ -184,22 +186,31 @@ static void *tick_loop(void *arg)
 }
 
 /* After MHD stops accepting: wait for requests in flight, up to the
- * grace period; a second signal cuts the wait short. */
+ * grace period; a second signal cuts the wait short. A publish is always
+ * waited for, past the grace too: its thread uses the track and the
+ * connection, which the stop frees. A second signal then exits at once,
+ * which a publish survives as it survives a crash (old or new state). */
 static void drain(struct trackd_server *srv, const sigset_t *sigs)
 {
 	struct timespec step = {0, 50 * 1000 * 1000};
-	int waited_ms = 0;
+	int waited_ms = 0, grace_over = 0;
 
-	while (atomic_load(&srv->inflight) > 0) {
+	while (atomic_load(&srv->inflight) > 0 && !(grace_over && atomic_load(&srv->publishes) == 0)) {
 		if (sigtimedwait(sigs, NULL, &step) > 0) {
+			if (atomic_load(&srv->publishes) > 0) {
+				trackd_log("warn", "second signal during a publish: exiting now");
+				trackd_log_flush_all(srv);
+				_exit(1);
+			}
 			trackd_log("warn", "second signal: stopping now");
 			return;
 		}
 		waited_ms += 50;
-		if (waited_ms >= TRACKD_GRACE_SECONDS * 1000) {
-			trackd_log("warn", "%d requests still in flight after %d s: cutting them",
-				   atomic_load(&srv->inflight), TRACKD_GRACE_SECONDS);
-			return;
+		if (!grace_over && waited_ms >= TRACKD_GRACE_SECONDS * 1000) {
+			grace_over = 1;
+			trackd_log("warn", "%d requests still in flight after %d s: cutting them%s",
+				   atomic_load(&srv->inflight), TRACKD_GRACE_SECONDS,
+				   atomic_load(&srv->publishes) ? " once the publishes end" : "");
 		}
 	}
 }
@@ -207,7 +218,7 @@ static void drain(struct trackd_server *srv, const sigset_t *sigs)
 int main(int argc, char **argv)
 {
 	struct trackd_config cfg;
-	struct trackd_server srv = {0};
+	struct trackd_server srv = {.logs_mu = PTHREAD_MUTEX_INITIALIZER};
 	struct nip_error err = {0};
 	struct ticker tk = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	pthread_condattr_t ca;
@@ -296,6 +307,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&tk.mu);
 	pthread_join(tick_thread, NULL);
 	MHD_stop_daemon(d);
+	trackd_log_free_all(&srv);
 	trackd_track_free(srv.track);
 	close(srv.dirfd);
 	trackd_log("info", "stopped");

@@ -241,21 +241,46 @@ int trackd_etag_match(const char *inm, const char *etag)
 	return 0;
 }
 
-void trackd_http_date(time_t t, char out[TRACKD_DATE_MAX])
+void trackd_utc(int64_t t, struct trackd_utc *u)
+{
+	int64_t days = t / 86400, secs = t % 86400;
+
+	if (secs < 0) {
+		secs += 86400;
+		days--;
+	}
+	u->hour = (int)(secs / 3600);
+	u->min = (int)(secs / 60 % 60);
+	u->sec = (int)(secs % 60);
+	u->wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
+	/* Days to a civil date in the proleptic Gregorian calendar, counted
+	 * in 400-year eras that start on 1 March, so the leap day is last. */
+	days += 719468;
+	int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+	int64_t doe = days - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	u->mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	u->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+	u->year = (int)(yoe + era * 400 + (u->mon <= 2));
+}
+
+void trackd_http_date(int64_t t, char out[TRACKD_DATE_MAX])
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	struct tm tm;
+	struct trackd_utc u;
 
-	if (!gmtime_r(&t, &tm)) {
+	trackd_utc(t, &u);
+	if (u.year < 0 || u.year > 9999) {
 		out[0] = '\0';
 		return;
 	}
 	/* Written by hand: strftime's names follow the locale. */
-	snprintf(out, TRACKD_DATE_MAX, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
-		 tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec);
+	snprintf(out, TRACKD_DATE_MAX, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[u.wday],
+		 u.mday, months[u.mon - 1], u.year, u.hour, u.min, u.sec);
 }
 
 size_t trackd_json_escape(const char *s, char *out, size_t n)

@@ -12,9 +12,10 @@
  * hash and a package name), and the cap bounds the log and error lines. */
 #define TRACKD_PATH_MAX 1024
 /* The sum of all request header lines trackd reads; past it, 431. Track
- * clients send a handful of short headers; MHD's own buffer is larger so
- * that this limit, not MHD's, answers first, with a JSON body. */
-#define TRACKD_HEADERS_MAX 16384
+ * clients send a handful of short headers (nginx's default for one line is
+ * 8 KiB too); MHD's own buffer is larger so that this limit, not MHD's,
+ * answers first, with a JSON body. */
+#define TRACKD_HEADERS_MAX 8192
 /* A Range header longer than this is ignored as malformed. */
 #define TRACKD_RANGE_MAX 128
 
@@ -65,8 +66,15 @@ void trackd_etag(const char *rel, uint64_t ino, uint64_t size, int64_t mtime_sec
 /* Whether an If-None-Match list names etag (weak comparison, RFC 9110 13.1.2). */
 int trackd_etag_match(const char *if_none_match, const char *etag);
 
+/* Broken-down UTC time, computed without gmtime_r, whose glibc version
+ * takes the time-zone lock on every call of every serving thread. */
+struct trackd_utc {
+	int year, mon, mday, wday, hour, min, sec; /* mon 1..12, wday 0 = Sunday */
+};
+void trackd_utc(int64_t t, struct trackd_utc *u);
+
 #define TRACKD_DATE_MAX 32
-void trackd_http_date(time_t t, char out[TRACKD_DATE_MAX]);
+void trackd_http_date(int64_t t, char out[TRACKD_DATE_MAX]);
 
 /* Appends s to out (size n, always terminated) as the inside of a JSON
  * string: quotes, backslashes and control bytes escaped, bytes that are

@@ -272,6 +272,9 @@ static enum MHD_Result serve_file(struct trackd_req *req, const char *url)
 	h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "If-None-Match");
 	if (h && trackd_etag_match(h, etag)) {
 		close(fd);
+		/* libmicrohttpd 0.9.75 adds "Content-Length: 0" here, and a
+		 * second one if trackd set the file's: one wrong-but-harmless
+		 * header (a 304 never has a body) beats two. */
 		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
@@ -350,9 +353,16 @@ enum MHD_Result trackd_handle(void *cls, struct MHD_Connection *conn, const char
 		req->headers_checked = 1;
 		snprintf(req->method, sizeof req->method, "%s", method);
 		MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header_len, &sum);
-		if (sum.total > TRACKD_HEADERS_MAX)
-			return trackd_reply_error(req, 431, "headers-too-large",
-						  "the request headers exceed 16384 bytes");
+		if (sum.total > TRACKD_HEADERS_MAX) {
+			char msg[64];
+			snprintf(msg, sizeof msg, "the request headers exceed %d bytes",
+				 TRACKD_HEADERS_MAX);
+			return trackd_reply_error(req, 431, "headers-too-large", msg);
+		}
+		/* libmicrohttpd closes a connection whose response was queued
+		 * in this first call: a GET answered on the next call keeps
+		 * the connection alive. A POST is looked at now, so that an
+		 * upload that will be refused is refused before it is read. */
 		if (strcmp(method, "POST") != 0)
 			return MHD_YES;
 	}
@@ -368,6 +378,8 @@ enum MHD_Result trackd_handle(void *cls, struct MHD_Connection *conn, const char
 		 * the connection after the reply. */
 		return method_not_allowed(req, "GET, HEAD");
 	}
+	if (*upload_data_size != 0)
+		return MHD_NO; /* a GET with a body: not read, the connection is closed */
 	if (strcmp(url, "/healthz") == 0)
 		return serve_healthz(req);
 	return serve_file(req, url);

@@ -5,6 +5,7 @@
 
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -19,6 +20,8 @@
 /* The part of a request path a log line or error message keeps. */
 #define TRACKD_LOGPATH_MAX 512
 
+struct trackd_logbuf;
+
 struct trackd_server {
 	const struct trackd_config *cfg;
 	struct trackd_track *track;
@@ -26,6 +29,8 @@ struct trackd_server {
 	const char *tmpdir;    /* where publish bodies are spooled (O_TMPFILE) */
 	atomic_int inflight;   /* requests begun and not yet completed */
 	atomic_int publishes;  /* publish threads alive */
+	pthread_mutex_t logs_mu;       /* guards the list, not the buffers */
+	struct trackd_logbuf *logs;    /* one per serving thread (log.c) */
 };
 
 enum trackd_body_state {
@@ -76,8 +81,12 @@ enum MHD_Result trackd_publish_request(struct trackd_req *req, const char *uploa
 				       size_t *upload_data_size);
 void trackd_body_release(struct trackd_req *req);
 
-/* log.c: one line per event on stderr, logfmt. */
+/* log.c: one line per event on stderr, logfmt. Request lines are
+ * buffered per thread and written within about a second; flush_all writes
+ * every buffer now (the ticker, each second; and at the stop). */
 void trackd_log_request(const struct trackd_req *req, enum MHD_RequestTerminationCode toe);
+void trackd_log_flush_all(struct trackd_server *srv);
+void trackd_log_free_all(struct trackd_server *srv);
 void trackd_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* listen.c: a listening socket for "HOST:PORT" or "[V6ADDR]:PORT",
