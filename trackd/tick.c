@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pubside.h"
+#include "server.h"
 
 #define RESIGN_CHECK 60 /* seconds between looks at the expiries */
 
@@ -21,6 +22,9 @@ int trackd_tick(struct trackd_track *t, struct nip_error *err)
 		pthread_mutex_unlock(&t->lock);
 		if (rc < 0)
 			return nip_err_prefix(err, "re-signing: ");
+		if (did)
+			trackd_log("info", "re-signed the timestamp%s before it expires",
+				   did == 2 ? " and the snapshot" : "");
 	}
 	if (t->mirror_url && now >= t->next_mirror) {
 		t->next_mirror = now + t->mirror_interval;

@@ -35,6 +35,17 @@ mkpkg pub big 1.0-1 300000
 "$NIP" publish --track "$T/track" --online-key "$T/online.key" "$T/hello-1.0-1.nip" >/dev/null
 cp -a "$T/track" "$T/pristine"
 
+# at OFFSET CMD...: CMD with its clock moved by OFFSET (libfaketime, an
+# LD_PRELOAD: under ASan the sanitizer's runtime must come first).
+fake=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+asan=
+[ "${SAN:-}" = 1 ] && asan=$(${CC:-cc} -print-file-name=libasan.so)
+at() {
+	off=$1
+	shift
+	LD_PRELOAD="${asan:+$asan:}$fake" FAKETIME=$off "$@"
+}
+
 pids=""
 # shellcheck disable=SC2064 # $T is fixed now
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
@@ -61,8 +72,15 @@ stop_trackd() {
 }
 start_trackd "$T/trackd.log" "$T/track" --max-upload 200000
 
-# logged STATUS: the last publish trackd logged had STATUS.
+# mark; ...; logged STATUS: the publish trackd logged after the mark had
+# STATUS (trackd logs a request once its reply went out: it may come a
+# moment after the client is done).
+mark() { nlog=$(grep -c 'path=/publish' "$log"); }
 logged() {
+	for _ in $(seq 100); do
+		[ "$(grep -c 'path=/publish' "$log")" -gt "$nlog" ] && break
+		sleep 0.1
+	done
 	grep 'path=/publish' "$log" | tail -n 1 | grep -q "status=$1 "
 }
 # refused EXIT STATUS PATTERN DESC KEY FILE...: nip publish exits EXIT with
@@ -70,9 +88,11 @@ logged() {
 refused() {
 	code=$1 st=$2 pat=$3 desc=$4 key=$5
 	shift 5
+	mark
 	expect "$code" "trackd: $pat" "$desc" "$NIP" publish --track "$u" --key "$T/$key.key" "$@"
 	if logged "$st"; then pass "  ... with HTTP $st"; else
-		fail "  ... with HTTP $st (log: $(grep 'path=/publish' "$log" | tail -n 1))"
+		fail "  ... with HTTP $st"
+		tail -n 3 "$log" | sed 's/^/# /'
 	fi
 }
 still_serving() {
@@ -149,12 +169,13 @@ same "a malformed Authorization: 400" "$st" 400
 check "  ... with a JSON error 'malformed'" json "$T/body" "d['error'] == 'malformed'"
 refused 3 401 'key [0-9A-F]+ is not a publisher' "signed by a key that is no publisher: refused" \
 	stranger hello-1.1-1.nip
-command -v faketime >/dev/null || fail "faketime is missing (tests/deps.sh installs it)"
+[ -n "$fake" ] || fail "libfaketime is missing (tests/deps.sh installs faketime)"
+mark
 expect 3 'trackd: the request was signed at' "an expired request (clock an hour behind) is refused" \
-	faketime -f -1h "$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip"
+	at -1h "$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip"
 if logged 401; then pass "  ... with HTTP 401"; else fail "  ... with HTTP 401"; fi
 expect 3 'trackd: the request was signed at' "a request from the future (an hour ahead) is refused" \
-	faketime -f +1h "$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip"
+	at +1h "$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip"
 
 # A request captured on its way, then sent again or altered.
 python3 -u "$T/raw.py" capture "$port" "$T/req" >"$T/proxy.log" 2>&1 &
@@ -202,7 +223,7 @@ print(" ".join(sorted(p["version"] for p in json.load(sys.stdin)["packages"] if 
 }
 if [ -n "${NIP_INJECT:-}" ] && [ -f "$NIP_INJECT" ]; then
 	rm -rf "$T/k" && cp -a "$T/pristine" "$T/k"
-	tenv="NIP_FAULT_COUNT=$T/count LD_PRELOAD=$NIP_INJECT"
+	tenv="NIP_FAULT_COUNT=$T/count LD_PRELOAD=${asan:+$asan:}$NIP_INJECT"
 	start_trackd "$T/count.log" "$T/k"
 	"$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip" >/dev/null 2>&1
 	stop_trackd
@@ -213,7 +234,7 @@ if [ -n "${NIP_INJECT:-}" ] && [ -f "$NIP_INJECT" ]; then
 	k=1 mixed=0 bad=0 trials=0 olds=0 news=0
 	while [ "$k" -le "${total:-0}" ]; do
 		rm -rf "$T/k" "$T/kr" && cp -a "$T/pristine" "$T/k"
-		tenv="NIP_FAULT_N=$k LD_PRELOAD=$NIP_INJECT"
+		tenv="NIP_FAULT_N=$k LD_PRELOAD=${asan:+$asan:}$NIP_INJECT"
 		start_trackd "$T/kill.log" "$T/k"
 		tenv=
 		"$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip" >/dev/null 2>&1
@@ -250,6 +271,7 @@ if mount -t tmpfs -o size=3m tmpfs "$T/small" 2>/dev/null; then
 	cp -a "$T/pristine/." "$T/small/"
 	mkpkg pub big 2.0-1 4000000
 	start_trackd "$T/full.log" "$T/small"
+	mark
 	expect 1 'trackd: .*No space left' "a publish that fills the disk: refused" \
 		"$NIP" publish --track "$u" --key "$T/pub.key" "$T/big-2.0-1.nip"
 	if logged 507; then pass "  ... with HTTP 507"; else fail "  ... with HTTP 507 ($(tail -n 1 "$log"))"; fi

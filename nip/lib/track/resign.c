@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -34,6 +35,7 @@ int nip_track_resign(int dirfd, const struct nip_seckey *online, time_t now, int
 	char oid[NIP_SHA256_HEX], name[64], hex[NIP_SHA256_HEX];
 	uint8_t sha[NIP_SHA256_LEN];
 	int64_t snap_version;
+	struct stat st;
 	int mfd, rc = -1;
 	json_t *s;
 
@@ -48,6 +50,10 @@ int nip_track_resign(int dirfd, const struct nip_seckey *online, time_t now, int
 		goto out;
 	}
 	nip_seckey_public(online, &opub);
+	if (fstatat(mfd, "timestamp.json", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+		rc = 0; /* never published: nothing is signed yet */
+		goto out;
+	}
 	if (tuf_root_latest(mfd, &root, err) < 0 || nip_tuf_keyid(&opub, oid, err) < 0 ||
 	    tuf_md_load(mfd, "timestamp.json", TUF_TIMESTAMP, NIP_TUF_TIMESTAMP_MAX, &ts, err) < 0)
 		goto out;
