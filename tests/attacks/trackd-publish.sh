@@ -37,7 +37,8 @@ cp -a "$T/track" "$T/pristine"
 
 # at OFFSET CMD...: CMD with its clock moved by OFFSET (libfaketime, an
 # LD_PRELOAD: under ASan the sanitizer's runtime must come first).
-fake=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+fake=
+for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -e "$f" ] && fake=$f; done
 asan=
 [ "${SAN:-}" = 1 ] && asan=$(${CC:-cc} -print-file-name=libasan.so)
 at() {
@@ -47,8 +48,12 @@ at() {
 }
 
 pids=""
-# shellcheck disable=SC2064 # $T is fixed now
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	umount "$T/small" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 port=0
 # start_trackd LOG DIR [OPTION...]: trackd for DIR on the port of the first
 # start, with the environment $tenv (the fault injector's); sets $u, $tpid.

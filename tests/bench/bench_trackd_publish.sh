@@ -43,7 +43,7 @@ while [ "$c" -lt "$C" ]; do
 	"$NIP" --root "$W/c$c" track add bench "$url" --pubkey "$W/root.key.pub" >/dev/null
 	(
 		ok=0 bad=0
-		while [ ! -e "$W/done" ]; do
+		while [ -d "$W" ] && [ ! -e "$W/done" ]; do
 			[ $((ok + bad)) -eq 1 ] && touch "$W/c$c.started"
 			if "$NIP" --root "$W/c$c" refresh >/dev/null 2>>"$W/c$c.err"; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
 		done
@@ -52,7 +52,13 @@ while [ "$c" -lt "$C" ]; do
 	c=$((c + 1))
 done
 # The publishes start once every client is refreshing.
-while [ "$(ls "$W"/c*.started 2>/dev/null | wc -l)" -lt "$C" ]; do sleep 0.1; done
+# count GLOB: how many files match.
+count() {
+	k=0
+	for f in "$@"; do [ -e "$f" ] && k=$((k + 1)); done
+	echo "$k"
+}
+while [ "$(count "$W"/c*.started)" -lt "$C" ]; do sleep 0.1; done
 pubfail=0
 t0=$(date +%s.%N)
 for i in $(seq 1 "$P"); do
@@ -60,7 +66,7 @@ for i in $(seq 1 "$P"); do
 done
 t1=$(date +%s.%N)
 touch "$W/done"
-while [ "$(ls "$W"/c*.count 2>/dev/null | wc -l)" -lt "$C" ]; do sleep 0.1; done
+while [ "$(count "$W"/c*.count)" -lt "$C" ]; do sleep 0.1; done
 refreshes=0 failures=0
 for f in "$W"/c*.count; do
 	read -r ok bad <"$f"

@@ -27,8 +27,11 @@ mkpkg hello 1.2-1
 "$NIP" publish --track "$T/up" --online-key "$T/online.key" >/dev/null
 
 pids=""
-# shellcheck disable=SC2064 # $T is fixed now
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
 "$TRACKD" --track "$T/up" --listen 127.0.0.1:0 --online-key "$T/online.key" >"$T/up.log" 2>&1 &
 pids="$pids $!"
 up=http://127.0.0.1:$(wait_port "$T/up.log")

@@ -27,7 +27,8 @@ mkpkg hello 1.1-1
 
 # at OFFSET CMD...: CMD with its clock moved by OFFSET (libfaketime, an
 # LD_PRELOAD: under ASan the sanitizer's runtime must come first).
-fake=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -n 1)
+fake=
+for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -e "$f" ] && fake=$f; done
 asan=
 [ "${SAN:-}" = 1 ] && asan=$(${CC:-cc} -print-file-name=libasan.so)
 at() {
@@ -37,8 +38,11 @@ at() {
 }
 
 pids=""
-# shellcheck disable=SC2064 # $T is fixed now
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
 # start_trackd LOG: trackd with the online key and the environment $tenv,
 # on the port of the first start (clients keep the URL they added); sets $u.
 port=0
@@ -117,7 +121,7 @@ while [ $c -lt 4 ]; do
 	check "client $c adds the track" "$NIP" --root "$T/c$c" track add stable "$u" --pubkey "$T/root.key.pub"
 	(
 		ok=0 bad=0
-		while [ ! -e "$T/done" ]; do
+		while [ -d "$T" ] && [ ! -e "$T/done" ]; do
 			[ $((ok + bad)) -eq 1 ] && touch "$T/c$c.started"
 			if "$NIP" --root "$T/c$c" refresh >/dev/null 2>"$T/c$c.err"; then ok=$((ok + 1)); else
 				bad=$((bad + 1))
@@ -132,7 +136,9 @@ done
 pids="$pids $loops"
 # The publishes start once every client is refreshing.
 for _ in $(seq 100); do
-	[ "$(ls "$T"/c*.started 2>/dev/null | wc -l)" -eq 4 ] && break
+	started=0
+	for f in "$T"/c*.started; do [ -e "$f" ] && started=$((started + 1)); done
+	[ "$started" -eq 4 ] && break
 	sleep 0.1
 done
 i=0
