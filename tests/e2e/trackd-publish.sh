@@ -80,7 +80,15 @@ check "nip upgrade" "$NIP" --root "$T/r" --yes upgrade
 "$NIP" --root "$T/r" --json list >"$T/list.json"
 check "hello 1.1-1 is installed" json "$T/list.json" \
 	"[p['version'] for p in d['packages'] if p['name'] == 'hello'] == ['1.1-1']"
-check "the publishes were logged as 200" grep -q 'method=POST path=/publish status=200' "$T/trackd.log"
+# trackd writes its log lines once a second.
+logged_200() {
+	for _ in $(seq 50); do
+		grep -q 'method=POST path=/publish status=200' "$T/trackd.log" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the publishes were logged as 200" logged_200
 expect 3 'trackd: key [0-9A-F]+ is not a publisher' "a key that is not a publisher is refused (exit 3)" \
 	"$NIP" publish --track "$u" --key "$T/online.key" "$T/hello-1.1-1.nip"
 expect 5 'publish' "an unreachable trackd is a network error (exit 5)" \
