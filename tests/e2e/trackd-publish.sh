@@ -112,6 +112,9 @@ if [ -n "$fake" ]; then
 	after=$(ts_version)
 	check "trackd's tick re-signed the timestamp (version $before -> $after)" test "$after" -gt "$before"
 	check "a client four days on still verifies it" at +4d "$NIP" --root "$T/r" refresh
+	check "and so does a new client, which fetches every file" sh -c \
+		"'$NIP' --root '$T/r4' track add stable '$u' --pubkey '$T/root.key.pub' >/dev/null"
+	check "  ... four days on" at +4d "$NIP" --root "$T/r4" refresh
 	check "and a client eight days on too (the old one expired after 7)" \
 		at +8d "$NIP" --root "$T/r" refresh
 	stop_trackd

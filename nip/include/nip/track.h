@@ -332,8 +332,9 @@ int nip_track_upload(const char *url, const struct nip_seckey *sec, const char *
 /* Online-key duties of a track directory: re-signs the timestamp when
  * less than half of its life is left at `now`, and the snapshot (then the
  * timestamp) likewise, under the track's lock, each new file written,
- * fsynced and renamed in. *resigned: 0 nothing, 1 timestamp, 2 snapshot
- * and timestamp. */
+ * fsynced and renamed in; when half of targets.json's life has gone, every
+ * targets role too (as a publish after a new online key does). *resigned:
+ * 0 nothing, 1 timestamp, 2 snapshot and timestamp, 3 everything. */
 int nip_track_resign(int dirfd, const struct nip_seckey *online, time_t now, int *resigned,
 		     struct nip_error *err);
 

@@ -571,11 +571,34 @@ static json_t *delegations_json(const struct track *t, const struct nip_pubkey *
 	return d;
 }
 
+static int publish(int dirfd, const struct nip_seckey *online, const char *const *files,
+		   size_t nfiles,
+		   void (*report)(void *ctx, const char *name, const char *version, const char *arch,
+				  const char *target),
+		   void *ctx, int resign_targets, struct nip_error *err);
+
 int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *const *files,
 		      size_t nfiles,
 		      void (*report)(void *ctx, const char *name, const char *version,
 				     const char *arch, const char *target),
 		      void *ctx, struct nip_error *err)
+{
+	return publish(dirfd, online, files, nfiles, report, ctx, 0, err);
+}
+
+int tuf_track_resign_targets(int dirfd, const struct nip_seckey *online, struct nip_error *err)
+{
+	return publish(dirfd, online, NULL, 0, NULL, NULL, 1, err);
+}
+
+/* resign_targets: every targets role is signed anew (as after a rotation
+ * of the online key), so that none runs out on a track nobody publishes
+ * to. */
+static int publish(int dirfd, const struct nip_seckey *online, const char *const *files,
+		   size_t nfiles,
+		   void (*report)(void *ctx, const char *name, const char *version, const char *arch,
+				  const char *target),
+		   void *ctx, int resign_targets, struct nip_error *err)
 {
 	struct track t;
 	struct added *adds = calloc(nfiles + 1, sizeof *adds);
@@ -595,6 +618,8 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *co
 	if (track_open(dirfd, online, &t, err) < 0 ||
 	    tuf_publishers_parse(t.nip, "metadata/root.json", &pubs, &nkeys, err) < 0)
 		goto out;
+	if (resign_targets && !t.fresh)
+		t.rekey = 1;
 	if (nfiles && !nkeys) {
 		nip_err(err, NIP_E_TRUST, "%s: root.json authorises no publisher (nip track authorize)",
 			files[0]);

@@ -3,7 +3,8 @@
  * stale one as a freeze attack). trackd calls this on its tick; it re-signs
  * each once less than half of its life is left, so a missed day or two
  * never lets one run out. The new snapshot names exactly the targets roles
- * the old one did. */
+ * the old one did. Targets and bins (365 days) are signed anew, all of
+ * them, once half of theirs has gone by. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,10 +30,10 @@ static int sign_write(int mfd, const char *name, json_t *s, const struct nip_sec
 int nip_track_resign(int dirfd, const struct nip_seckey *online, time_t now, int *resigned,
 		     struct nip_error *err)
 {
-	struct tuf_md *root = NULL, *ts = NULL, *snap = NULL;
+	struct tuf_md *root = NULL, *ts = NULL, *snap = NULL, *top = NULL;
 	struct nip_buf sb, tb;
 	struct nip_pubkey opub;
-	char oid[NIP_SHA256_HEX], name[64], hex[NIP_SHA256_HEX];
+	char oid[NIP_SHA256_HEX], name[64], tname[64], hex[NIP_SHA256_HEX];
 	uint8_t sha[NIP_SHA256_LEN];
 	int64_t snap_version;
 	struct stat st;
@@ -67,6 +68,22 @@ int nip_track_resign(int dirfd, const struct nip_seckey *online, time_t now, int
 	snprintf(name, sizeof name, "%lld.snapshot.json", (long long)snap_version);
 	if (tuf_md_load(mfd, name, TUF_SNAPSHOT, NIP_TUF_SNAPSHOT_MAX, &snap, err) < 0)
 		goto out;
+	/* targets.json is signed with every bin (first publish, new online
+	 * key) and never after: its expiry is the earliest of them all. */
+	snprintf(tname, sizeof tname, "%lld.targets.json",
+		 (long long)json_integer_value(
+			 json_object_get(json_object_get(snap->meta, "targets.json"), "version")));
+	if (tuf_md_load(mfd, tname, TUF_TARGETS, NIP_TUF_TARGETS_MAX, &top, err) < 0)
+		goto out;
+	if (top->expires - now < (time_t)TARGETS_DAYS * DAY / 2) {
+		close(mfd); /* the publish takes the lock itself */
+		mfd = -1;
+		if (tuf_track_resign_targets(dirfd, online, err) < 0)
+			goto out;
+		*resigned = 3;
+		rc = 0;
+		goto out;
+	}
 	if (snap->expires - now < (time_t)SNAPSHOT_DAYS * DAY / 2) {
 		snap_version = snap->version + 1;
 		s = tuf_signed_base("snapshot", snap_version, now + (time_t)SNAPSHOT_DAYS * DAY);
@@ -104,8 +121,10 @@ out:
 	tuf_md_free(root);
 	tuf_md_free(ts);
 	tuf_md_free(snap);
+	tuf_md_free(top);
 	nip_buf_free(&sb);
 	nip_buf_free(&tb);
-	close(mfd); /* drops the lock */
+	if (mfd >= 0)
+		close(mfd); /* drops the lock */
 	return rc;
 }

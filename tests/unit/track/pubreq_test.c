@@ -227,6 +227,60 @@ static void test_body(void)
 
 /* ---- re-signing ------------------------------------------------------ */
 
+/* A client that pinned the track's first root refreshes it at `now`
+ * (0: the real clock), keeping its trusted state in its own directory. */
+static int client_refresh(const char *dir, int mfd, time_t now)
+{
+	char murl[300], mdir[300];
+	struct nip_error err = {0};
+	struct nip_buf b;
+	struct nip_fetcher f;
+	struct nip_tuf_client *c;
+	int md, rc;
+	snprintf(mdir, sizeof mdir, "%s/client", dir);
+	mkdir(mdir, 0755);
+	md = open(mdir, O_RDONLY | O_DIRECTORY);
+	nip_buf_init(&b, 1 << 20, "root");
+	if (nip_read_file(mfd, "1.root.json", b.max, 1, &b, &err) < 0 ||
+	    (faccessat(md, "root.json", F_OK, 0) < 0 && nip_tuf_init(md, b.data, b.len, &err) < 0)) {
+		nip_buf_free(&b);
+		close(md);
+		return -1;
+	}
+	nip_buf_free(&b);
+	snprintf(murl, sizeof murl, "%s/metadata", dir);
+	if (nip_fetcher_default(NULL, &f, &err) < 0) {
+		close(md);
+		return -1;
+	}
+	{
+		struct nip_tuf_opts o = {.metadata_dirfd = md, .metadata_url = murl, .label = "t",
+					 .fetcher = f, .now = now};
+		c = nip_tuf_client_new(&o, &err);
+		rc = c ? nip_tuf_refresh(c, &err) : -1;
+		if (rc < 0)
+			fprintf(stderr, "\nrefresh: %s\n", err.msg);
+		nip_tuf_client_free(c);
+	}
+	nip_fetcher_free(&f);
+	close(md);
+	return rc;
+}
+
+static int64_t ts_version(int mfd, time_t *expires)
+{
+	struct nip_error err;
+	struct tuf_md *ts = NULL;
+	int64_t v = -1;
+	if (tuf_md_load(mfd, "timestamp.json", TUF_TIMESTAMP, 1 << 16, &ts, &err) == 0) {
+		v = ts->version;
+		if (expires)
+			*expires = ts->expires;
+	}
+	tuf_md_free(ts);
+	return v;
+}
+
 static void test_resign(void)
 {
 	char dir[256];
@@ -234,8 +288,8 @@ static void test_resign(void)
 	struct nip_pubkey rp, op;
 	struct nip_track_init_opts io = {0};
 	struct nip_error err;
-	struct tuf_md *ts = NULL;
-	time_t now = time(NULL);
+	struct stat st;
+	time_t now = time(NULL), exp = 0;
 	int fd, did = -1, mfd;
 
 	snprintf(dir, sizeof dir, "%s", nip_unit_tmpdir());
@@ -247,63 +301,40 @@ static void test_resign(void)
 	io.online_key = &op;
 	io.bins = 16;
 	CU_ASSERT_EQUAL_FATAL(nip_track_init(fd, &io, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(nip_track_publish(fd, &online, NULL, 0, NULL, NULL, &err), 0);
 	mfd = openat(fd, "metadata", O_RDONLY | O_DIRECTORY);
+	/* Never published: nothing to re-sign. */
+	CU_ASSERT_EQUAL(nip_track_resign(fd, &online, now, &did, &err), 0);
+	CU_ASSERT_EQUAL(did, 0);
+	CU_ASSERT_EQUAL_FATAL(nip_track_publish(fd, &online, NULL, 0, NULL, NULL, &err), 0);
 	/* Fresh: nothing due. */
 	CU_ASSERT_EQUAL(nip_track_resign(fd, &online, now, &did, &err), 0);
 	CU_ASSERT_EQUAL(did, 0);
+	CU_ASSERT_EQUAL(ts_version(mfd, NULL), 1);
 	/* Four days on, less than half of the timestamp's 7 days are left. */
 	CU_ASSERT_EQUAL(nip_track_resign(fd, &online, now + 4 * 86400, &did, &err), 0);
 	CU_ASSERT_EQUAL(did, 1);
-	CU_ASSERT_EQUAL_FATAL(tuf_md_load(mfd, "timestamp.json", TUF_TIMESTAMP, 1 << 16, &ts, &err), 0);
-	CU_ASSERT_EQUAL(ts->version, 2);
-	CU_ASSERT(ts->expires >= now + 11 * 86400 - 60);
-	tuf_md_free(ts);
+	CU_ASSERT_EQUAL(ts_version(mfd, &exp), 2);
+	CU_ASSERT(exp >= now + 11 * 86400 - 60);
+	/* A client then (the old timestamp expired at day 7) verifies it. */
+	CU_ASSERT_EQUAL(client_refresh(dir, mfd, now + 8 * 86400), 0);
 	/* Sixteen days on, the snapshot too (a new version, the same roles). */
 	CU_ASSERT_EQUAL(nip_track_resign(fd, &online, now + 16 * 86400, &did, &err), 0);
 	CU_ASSERT_EQUAL(did, 2);
-	CU_ASSERT_EQUAL_FATAL(tuf_md_load(mfd, "timestamp.json", TUF_TIMESTAMP, 1 << 16, &ts, &err), 0);
-	CU_ASSERT_EQUAL(ts->version, 3);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(ts->meta, "snapshot.json"),
-							   "version")),
-			2);
-	tuf_md_free(ts);
-	{
-		struct stat st;
-		CU_ASSERT_EQUAL(fstatat(mfd, "2.snapshot.json", &st, 0), 0);
-	}
+	CU_ASSERT_EQUAL(ts_version(mfd, NULL), 3);
+	CU_ASSERT_EQUAL(fstatat(mfd, "2.snapshot.json", &st, 0), 0);
+	CU_ASSERT_EQUAL(client_refresh(dir, mfd, now + 20 * 86400), 0);
 	/* A key the root does not name for the timestamp is refused. */
 	CU_ASSERT_EQUAL(nip_track_resign(fd, &root, now + 30 * 86400, &did, &err), -1);
 	CU_ASSERT_TERR(err, NIP_E_TRUST, "online key");
-	/* And a client at that time accepts what was signed. */
-	{
-		char murl[300], mdir[300];
-		struct nip_buf b;
-		struct nip_fetcher f;
-		struct nip_tuf_client *c;
-		int md;
-		snprintf(mdir, sizeof mdir, "%s/client", nip_unit_tmpdir());
-		mkdir(mdir, 0755);
-		md = open(mdir, O_RDONLY | O_DIRECTORY);
-		nip_buf_init(&b, 1 << 20, "root");
-		CU_ASSERT_EQUAL_FATAL(nip_read_file(mfd, "1.root.json", b.max, 1, &b, &err), 0);
-		CU_ASSERT_EQUAL_FATAL(nip_tuf_init(md, b.data, b.len, &err), 0);
-		nip_buf_free(&b);
-		snprintf(murl, sizeof murl, "%s/metadata", dir);
-		CU_ASSERT_EQUAL_FATAL(nip_fetcher_default(NULL, &f, &err), 0);
-		{
-			struct nip_tuf_opts o = {.metadata_dirfd = md, .metadata_url = murl, .label = "t",
-						 .fetcher = f, .now = now + 20 * 86400};
-			c = nip_tuf_client_new(&o, &err);
-			nip_err_clear(&err);
-			CU_ASSERT_EQUAL(nip_tuf_refresh(c, &err), 0);
-			if (err.code)
-				fprintf(stderr, "\nrefresh: %s\n", err.msg);
-			nip_tuf_client_free(c);
-		}
-		nip_fetcher_free(&f);
-		close(md);
-	}
+	/* Half a year on, targets.json and every bin too (signed with the
+	 * real clock, as a publish is: a client now verifies them). */
+	CU_ASSERT_EQUAL(nip_track_resign(fd, &online, now + 183 * 86400, &did, &err), 0);
+	CU_ASSERT_EQUAL(did, 3);
+	CU_ASSERT_EQUAL(fstatat(mfd, "2.targets.json", &st, 0), 0);
+	CU_ASSERT_EQUAL(fstatat(mfd, "2.bin-0.json", &st, 0), 0);
+	CU_ASSERT_EQUAL(fstatat(mfd, "2.bin-f.json", &st, 0), 0);
+	CU_ASSERT_EQUAL(ts_version(mfd, NULL), 4);
+	CU_ASSERT_EQUAL(client_refresh(dir, mfd, 0), 0);
 	nip_seckey_wipe(&root);
 	nip_seckey_wipe(&online);
 	close(mfd);
