@@ -5,7 +5,8 @@ set -eu
 pkgs="gcc make libc6-dev pkg-config libsodium-dev libssl-dev libjansson-dev libzstd-dev
 libarchive13 libcurl4 libcurl4-openssl-dev libcunit1-dev libsqlite3-dev libsolv-dev minisign zstd python3 tar groff-base faketime
 libseccomp-dev busybox-static bubblewrap
-libarchive-dev pacman-package-manager makepkg fakeroot libarchive-tools xz-utils"
+libarchive-dev pacman-package-manager makepkg fakeroot libarchive-tools xz-utils
+libmicrohttpd-dev nginx curl"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -297,4 +297,112 @@ int nip_track_targets(int rootfd, const char *name, const char *const *targets, 
 		      struct nip_track_target *out, struct nip_error *err);
 void nip_track_targets_free(struct nip_track_target *v, size_t n);
 
+/* ---- publishing to trackd: signed requests (doc/track-publish.md) ------ */
+
+/* The Authorization header of a POST /publish:
+ *   NIP1-Ed25519 key=KEYID,time=UNIX,nonce=NONCE,body=SHA256,sig=SIG
+ * in that order, all lower-case hex (key id 16, nonce 32, body 64, sig 128
+ * digits), time a decimal. The signature is plain Ed25519 by the publisher
+ * key over the message nip_pubreq_message builds. */
+#define NIP_PUBREQ_SCHEME "NIP1-Ed25519"
+#define NIP_PUBREQ_HEADER_MAX 512 /* the header is ~300 bytes; more is hostile */
+#define NIP_PUBREQ_NONCE_LEN 16
+#define NIP_PUBREQ_WINDOW 300 /* seconds a request's time may be off */
+
+struct nip_pubreq {
+	uint8_t keyid[NIP_KEYID_LEN];
+	int64_t time;
+	uint8_t nonce[NIP_PUBREQ_NONCE_LEN];
+	uint8_t body_sha256[NIP_SHA256_LEN];
+	uint8_t sig[64];
+};
+
+/* Strict: the scheme, the five fields in order, exact lengths, nothing
+ * after; NIP_E_FORMAT naming the field otherwise. */
+int nip_pubreq_parse(const char *header, struct nip_pubreq *out, struct nip_error *err);
+/* The header value; out holds at least NIP_PUBREQ_HEADER_MAX bytes. */
+void nip_pubreq_format(const struct nip_pubreq *r, char out[NIP_PUBREQ_HEADER_MAX]);
+/* What is signed: "nip-publish-v1\nMETHOD\nPATH\nHOST\nTIME\nNONCE\nBODY\n"
+ * (NONCE and BODY in hex). Method, path and host may not hold a newline. */
+int nip_pubreq_message(const struct nip_pubreq *r, const char *method, const char *path,
+		       const char *host, struct nip_buf *out, struct nip_error *err);
+/* Sets r->keyid and r->sig; the caller has set time, nonce and body hash. */
+int nip_pubreq_sign(struct nip_pubreq *r, const struct nip_seckey *sec, const char *method,
+		    const char *path, const char *host, struct nip_error *err);
+/* The key id was compared by the caller (it picked `pub` by it). NIP_E_TRUST. */
+int nip_pubreq_verify(const struct nip_pubreq *r, const struct nip_pubkey *pub,
+		      const char *method, const char *path, const char *host,
+		      struct nip_error *err);
+
+/* The body: "NIPPUB1\n", a 4-byte big-endian count, then for each
+ * package a 2-byte name length, the name (a plain file name ending in
+ * .nip), an 8-byte size and the bytes; nothing after the last. */
+#define NIP_PUBLISH_MAGIC "NIPPUB1\n"
+#define NIP_PUBLISH_FILES_MAX 256u /* packages in one publish request */
+
+/* Writes the body of `files` into fd (at its offset) and returns its
+ * length and SHA-256. */
+int nip_publish_body_write(int fd, const char *const *files, size_t n, uint64_t *len,
+			   uint8_t sha256[NIP_SHA256_LEN], struct nip_error *err);
+/* Reads a body of `len` bytes from fd (offset 0), calling `each` once per
+ * package with the body fd positioned at its first byte; `each` must
+ * consume exactly `size` bytes. NIP_E_FORMAT / NIP_E_LIMIT on a malformed
+ * body (a bad name, a duplicate, a size past the end, trailing bytes). */
+int nip_publish_body_read(int fd, uint64_t len,
+			  int (*each)(void *ctx, const char *name, int fd, uint64_t size,
+				      struct nip_error *err),
+			  void *ctx, struct nip_error *err);
+/* Is `name` acceptable as a package's file name in a body? */
+int nip_publish_name_valid(const char *name, size_t len);
+
+/* The publishers of a track directory's current root.json (publisher
+ * side: the files the track itself holds). Freed with free(). */
+int nip_track_dir_publishers(int dirfd, struct nip_track_publisher **out, size_t *n,
+			     struct nip_error *err);
+
+/* nip publish --track URL: one signed POST URL/publish carrying the
+ * packages. On a reply other than 200 the error is the server's message
+ * ("trackd: ...") with a code for its status (401, 403, 409, 422:
+ * NIP_E_TRUST; 413: NIP_E_LIMIT; 400: NIP_E_USAGE; others NIP_E_IO), and a
+ * failed connection is NIP_E_NETWORK. *reply is the 200 reply's JSON. */
+struct nip_upload_opts {
+	long connect_timeout; /* seconds, 0: 10 */
+	long timeout;         /* whole request, 0: none */
+};
+int nip_track_upload(const char *url, const struct nip_seckey *sec, const char *const *files,
+		     size_t n, const struct nip_upload_opts *o, struct nip_buf *reply,
+		     struct nip_error *err);
+
+/* Online-key duties of a track directory: re-signs the timestamp when
+ * less than half of its life is left at `now`, and the snapshot (then the
+ * timestamp) likewise, under the track's lock, each new file written,
+ * fsynced and renamed in; when half of targets.json's life has gone, every
+ * targets role too (as a publish after a new online key does). *resigned:
+ * 0 nothing, 1 timestamp, 2 snapshot and timestamp, 3 everything. */
+int nip_track_resign(int dirfd, const struct nip_seckey *online, time_t now, int *resigned,
+		     struct nip_error *err);
+
+/* A verified mirror of another track: the upstream is refreshed with the
+ * full TUF client from the state (a nip root of its own, holding the
+ * pinned upstream under tracks/upstream), every index part and package it
+ * names is downloaded and checked against its signed hash, and only then
+ * are the upstream's metadata files, byte for byte, placed in dirfd:
+ * targets and bins, snapshot, the root chain, timestamp.json last. On any
+ * failure dirfd is left as it was (its last verified state). */
+struct nip_track_mirror_opts {
+	int dirfd;   /* the mirror's track directory, as served */
+	int statefd; /* its private state */
+	const char *url;
+	const struct nip_pubkey *root_pub; /* pins the upstream's root key */
+	const struct nip_fetcher *fetcher;
+};
+struct nip_track_mirror_result {
+	int changed;      /* new metadata was placed */
+	size_t packages;  /* in the upstream's index */
+	size_t fetched;   /* files downloaded this time */
+	int64_t timestamp_version;
+};
+int nip_track_mirror(const struct nip_track_mirror_opts *o, struct nip_track_mirror_result *res,
+		     struct nip_error *err);
+
 #endif

@@ -169,6 +169,19 @@ int tuf_load_targets(struct nip_tuf_client *c, const char *role, const char *del
 		     struct tuf_md **out, struct nip_error *err);
 
 /* ---- signing (publisher) -------------------------------------------- */
+#define SPEC_VERSION "1.0.31"
+#define DAY 86400
+/* Online metadata expiries: the timestamp is re-signed by every publish
+ * (and by `nip publish` with no package, and by trackd before half of it
+ * has run out), so a frozen mirror is noticed within a week. */
+#define TIMESTAMP_DAYS 7
+#define SNAPSHOT_DAYS 30
+#define TARGETS_DAYS 365
+/* Signs targets.json and every bin anew (their 365 days), then snapshot
+ * and timestamp; takes the track's lock. */
+int tuf_track_resign_targets(int dirfd, const struct nip_seckey *online, struct nip_error *err);
+/* The common head of a `signed` object. */
+json_t *tuf_signed_base(const char *type, int64_t version, time_t expires);
 /* Reads and parses (not verifies) dirfd/name, a track's own metadata. */
 int tuf_md_load(int dirfd, const char *name, enum tuf_type type, size_t max, struct tuf_md **out,
 		struct nip_error *err);

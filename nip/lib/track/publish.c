@@ -17,14 +17,6 @@
 #include "nip/package.h"
 #include "track_index.h"
 
-#define SPEC_VERSION "1.0.31"
-#define DAY 86400
-/* Online metadata expiries: the timestamp is re-signed by every publish
- * (and by `nip publish` with no package), so a frozen mirror is noticed
- * within a week. */
-#define TIMESTAMP_DAYS 7
-#define SNAPSHOT_DAYS 30
-#define TARGETS_DAYS 365
 
 void bin_of_path(const char *path, unsigned digits, char out[8])
 {
@@ -41,12 +33,17 @@ void index_part_path(const char *bin, char out[32])
 	snprintf(out, 32, "index/%s.json.zst", bin);
 }
 
-static json_t *signed_base(const char *type, int64_t version, unsigned days)
+json_t *tuf_signed_base(const char *type, int64_t version, time_t expires)
 {
 	char t[21];
-	tuf_time_format(time(NULL) + (time_t)days * DAY, t);
+	tuf_time_format(expires, t);
 	return json_pack("{s:s, s:s, s:I, s:s}", "_type", type, "spec_version", SPEC_VERSION,
 			 "version", (json_int_t)version, "expires", t);
+}
+
+static json_t *signed_base(const char *type, int64_t version, unsigned days)
+{
+	return tuf_signed_base(type, version, time(NULL) + (time_t)days * DAY);
 }
 
 static int write_md(int mfd, const char *name, json_t *signed_obj, const struct nip_seckey *const *keys,
@@ -574,11 +571,34 @@ static json_t *delegations_json(const struct track *t, const struct nip_pubkey *
 	return d;
 }
 
+static int publish(int dirfd, const struct nip_seckey *online, const char *const *files,
+		   size_t nfiles,
+		   void (*report)(void *ctx, const char *name, const char *version, const char *arch,
+				  const char *target),
+		   void *ctx, int resign_targets, struct nip_error *err);
+
 int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *const *files,
 		      size_t nfiles,
 		      void (*report)(void *ctx, const char *name, const char *version,
 				     const char *arch, const char *target),
 		      void *ctx, struct nip_error *err)
+{
+	return publish(dirfd, online, files, nfiles, report, ctx, 0, err);
+}
+
+int tuf_track_resign_targets(int dirfd, const struct nip_seckey *online, struct nip_error *err)
+{
+	return publish(dirfd, online, NULL, 0, NULL, NULL, 1, err);
+}
+
+/* resign_targets: every targets role is signed anew (as after a rotation
+ * of the online key), so that none runs out on a track nobody publishes
+ * to. */
+static int publish(int dirfd, const struct nip_seckey *online, const char *const *files,
+		   size_t nfiles,
+		   void (*report)(void *ctx, const char *name, const char *version, const char *arch,
+				  const char *target),
+		   void *ctx, int resign_targets, struct nip_error *err)
 {
 	struct track t;
 	struct added *adds = calloc(nfiles + 1, sizeof *adds);
@@ -598,6 +618,8 @@ int nip_track_publish(int dirfd, const struct nip_seckey *online, const char *co
 	if (track_open(dirfd, online, &t, err) < 0 ||
 	    tuf_publishers_parse(t.nip, "metadata/root.json", &pubs, &nkeys, err) < 0)
 		goto out;
+	if (resign_targets && !t.fresh)
+		t.rekey = 1;
 	if (nfiles && !nkeys) {
 		nip_err(err, NIP_E_TRUST, "%s: root.json authorises no publisher (nip track authorize)",
 			files[0]);
