@@ -232,14 +232,15 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &cfg);
 	srv.cfg = &cfg;
 	srv.tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	/* Keys and directories first, while root can still read them; a
+	 * mirror's directory is made there, so it is opened after. */
+	if (trackd_track_open(&cfg, &srv.track, &err) < 0) {
+		nip_err_prefix(&err, "opening the track %s", cfg.track_dir);
+		die(&err);
+	}
 	srv.dirfd = open(cfg.track_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (srv.dirfd < 0) {
 		nip_err_sys(&err, NIP_E_USAGE, errno, "--track %s", cfg.track_dir);
-		die(&err);
-	}
-	/* Keys and directories first, while root can still read them. */
-	if (trackd_track_open(&cfg, &srv.track, &err) < 0) {
-		nip_err_prefix(&err, "opening the track %s", cfg.track_dir);
 		die(&err);
 	}
 	if (trackd_listen(cfg.listen, &lfd, addr, sizeof addr, &port, &err) < 0)

@@ -36,7 +36,6 @@ trap cleanup EXIT
 pids="$pids $!"
 up=http://127.0.0.1:$(wait_port "$T/up.log")
 mport=0
-mkdir "$T/mirror"
 start_mirror() {
 	"$TRACKD" --track "$T/mirror" --listen "127.0.0.1:$mport" --mirror "$up" \
 		--mirror-root "$T/root.key.pub" --mirror-interval 1 >>"$T/mirror.log" 2>&1 &
