@@ -30,6 +30,35 @@ extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_i
 	cli_cmd_pin, cli_cmd_unpin, cli_cmd_fetch, cli_cmd_search, cli_cmd_cell, cli_cmd_policy,
 	cli_cmd_run, cli_cmd_graft;
 
+/* Defaults, then $NIP_ROOT and NO_COLOR. */
+void cli_opts_init(struct cli_opts *o);
+/* Takes the global options out of argv (anywhere before "--"), so each
+ * command parses only its own; 2 after a usage error, else 0. */
+int cli_take_globals(struct cli_opts *o, int *argc, char **argv, int *version, int *help);
+int cli_version(const struct cli_opts *o);
+/* The whole command line (main.c), the entry point of libnip-cli.so. */
+int nip_cli_main(int argc, char **argv);
+
+/* What `nip run` needs from the rest of nip (SQLite, the node key): the
+ * package's own policy and the ProvChain entries of a cell. Direct calls
+ * in libnip-cli.so (heavy.c); the front end loads libnip-cli.so for them
+ * (nip/front/load.c), so a run without a root never pays for it. NULL
+ * with err set when it cannot be loaded. */
+struct nip_cell_logger;
+struct cli_heavy {
+	int (*package_policy)(const char *rootpath, const char *cell, const char *program,
+			      char **policy, char **package, struct nip_error *err);
+	int (*log_open)(const char *rootpath, struct nip_cell_logger **out, struct nip_error *err);
+	int (*log_begin)(struct nip_cell_logger *l, const char *event, const char *subject,
+			 const char *details, struct nip_error *err);
+	int (*log_commit)(struct nip_cell_logger *l, struct nip_error *err);
+	void (*log_abort)(struct nip_cell_logger *l);
+	int (*log_append)(struct nip_cell_logger *l, const char *event, const char *subject,
+			  const char *details, struct nip_error *err);
+	void (*log_close)(struct nip_cell_logger *l);
+};
+const struct cli_heavy *cli_heavy(struct nip_error *err);
+
 struct nip_root;
 /* --root, --lock-timeout: writers lock (and create) the root. */
 int cli_open_root(const struct cli_opts *o, int write, struct nip_root **out, struct nip_error *err);

@@ -1,6 +1,8 @@
-/* nip run: a program in its cell. Kept lean because it is on every start:
- * no SQLite before the program runs (the cell's policy is a file beside
- * its deployment); the ProvChain record is written while it runs. */
+/* nip run: a program in its cell. Kept lean because it is on every start,
+ * and built into nip's small front end (nip/front/): no SQLite before the
+ * program runs (the cell's policy is a file beside its deployment), and
+ * the rest of nip (cli_heavy) is loaded only for a cell with a deployment
+ * (its package's policy) or a root whose log this user writes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -195,11 +197,14 @@ static int filter_cache(int rootfd)
 static int package_policy(const struct cli_opts *o, struct nip_policy *p, const char *prog,
 			  struct nip_error *err)
 {
+	const struct cli_heavy *h = cli_heavy(err);
 	struct nip_policy *pkg = NULL;
 	char *text = NULL, *name = NULL, what[200];
 	int rc;
 
-	if (nip_cell_package_policy(o->root, o->cell, prog, &text, &name, err) < 0) {
+	if (!h)
+		return -1;
+	if (h->package_policy(o->root, o->cell, prog, &text, &name, err) < 0) {
 		if (o->verbose)
 			fprintf(stderr, "nip: note: no package policy: %s\n", err->msg);
 		return 0;
@@ -217,6 +222,8 @@ static int package_policy(const struct cli_opts *o, struct nip_policy *p, const 
 
 struct log_prep {
 	const char *root, *subject, *program, *promises;
+	int rootfd;
+	const struct cli_heavy *h;
 	struct nip_cell_logger *log;
 	int pending; /* the cell-start entry waits for its commit */
 	struct nip_error err;
@@ -228,13 +235,23 @@ static void open_log(void *arg, pid_t pid)
 	struct log_prep *lp = arg;
 	char details[1200];
 
-	if (nip_cell_log_open(lp->root, &lp->log, &lp->err) < 0) {
+	/* Only the root's owner signs its log: anyone else would load the
+	 * rest of nip for nothing. */
+	if (faccessat(lp->rootfd, "nip.db", W_OK, AT_EACCESS) < 0 ||
+	    faccessat(lp->rootfd, "keys/node.key", R_OK, AT_EACCESS) < 0) {
+		nip_err_sys(&lp->err, NIP_E_DENIED, errno, "%s: its log is not this user's to write",
+			    lp->root);
+		return;
+	}
+	if (!(lp->h = cli_heavy(&lp->err)))
+		return;
+	if (lp->h->log_open(lp->root, &lp->log, &lp->err) < 0) {
 		lp->log = NULL;
 		return;
 	}
 	snprintf(details, sizeof details, "pid=%ld program=%.400s pledge=%s", (long)pid, lp->program,
 		 lp->promises);
-	lp->pending = nip_cell_log_begin(lp->log, "cell-start", lp->subject, details, &lp->err) == 0;
+	lp->pending = lp->h->log_begin(lp->log, "cell-start", lp->subject, details, &lp->err) == 0;
 }
 
 static void summary(const struct nip_policy *p, char *out, size_t n)
@@ -258,7 +275,7 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	int cache = -1;
 	unsigned denied = 0;
 	int sigsys = 0;
-	struct log_prep lp = {.root = o->root};
+	struct log_prep lp = {.root = o->root, .rootfd = -1};
 
 	if ((rc = parse(o, argc, argv, &a)) < 0)
 		return -rc;
@@ -302,6 +319,7 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 		goto fail;
 	s.cache_fd = cache = filter_cache(rootfd);
 	if (rootfd >= 0) {
+		lp.rootfd = rootfd;
 		s.while_starting = open_log;
 		s.while_arg = &lp;
 	}
@@ -324,7 +342,7 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	lp.promises = promises;
 	if (nip_cell_start(&s, &c, &status, &err) < 0)
 		goto fail;
-	logged = lp.pending && nip_cell_log_commit(lp.log, &lp.err) == 0;
+	logged = lp.pending && lp.h->log_commit(lp.log, &lp.err) == 0;
 	lp.pending = 0;
 	if (rootfd >= 0 && !logged && o->verbose)
 		fprintf(stderr, "nip: note: cell start not logged: %s\n", lp.err.msg);
@@ -333,7 +351,7 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	if (logged && (denied || sigsys)) {
 		snprintf(details, sizeof details, "program=%.400s denied_exec=%u killed_by_filter=%s",
 			 argv[a.first], denied, sigsys ? "yes" : "no");
-		if (nip_cell_log_append(lp.log, "cell-violation", subject, details, &lp.err) < 0 &&
+		if (lp.h->log_append(lp.log, "cell-violation", subject, details, &lp.err) < 0 &&
 		    o->verbose)
 			fprintf(stderr, "nip: note: violation not logged: %s\n", lp.err.msg);
 	}
@@ -349,8 +367,9 @@ out:
 	nip_policy_free(p);
 	nip_policy_free(narrow);
 	if (lp.pending)
-		nip_cell_log_abort(lp.log); /* the program never ran */
-	nip_cell_log_close(lp.log);
+		lp.h->log_abort(lp.log); /* the program never ran */
+	if (lp.log)
+		lp.h->log_close(lp.log);
 	for (size_t i = 0; i < a.nowned; i++)
 		free(a.owned[i]);
 	if (cache >= 0)

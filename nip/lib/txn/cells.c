@@ -13,20 +13,6 @@
 
 #include "txn_internal.h"
 
-int nip_cell_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-			return 0;
-	}
-	return 1;
-}
-
 int nip_txn_cell_create(struct nip_root *r, const char *cell, const char *policy,
 			struct nip_error *err)
 {
