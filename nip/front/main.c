@@ -25,7 +25,7 @@ static int full(const struct cli_opts *o, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
-	int version = 0, help = 0, n = argc;
+	int version = 0, help = 0, n = argc, rc;
 	/* Taking the globals reorders argv: the rest of nip parses the
 	 * command line as it was given. */
 	char **given = malloc(((size_t)argc + 1) * sizeof *given);
@@ -35,14 +35,14 @@ int main(int argc, char **argv)
 	memcpy(given, argv, ((size_t)argc + 1) * sizeof *given);
 	cli_opts_init(&o);
 	if (cli_take_globals(&o, &n, argv, &version, &help) != 0)
-		return 2;
-	if (version)
-		return cli_version(&o);
-	if (!help && n >= 2 && strcmp(argv[1], "run") == 0) {
-		free(given);
-		if (cli_help_requested(&cli_cmd_run, n - 1, argv + 1))
-			return 0;
-		return cli_cmd_run.run(&o, n - 1, argv + 1);
-	}
-	return full(&o, argc, given);
+		rc = 2;
+	else if (version)
+		rc = cli_version(&o);
+	else if (!help && n >= 2 && strcmp(argv[1], "run") == 0)
+		rc = cli_help_requested(&cli_cmd_run, n - 1, argv + 1) ? 0
+									: cli_cmd_run.run(&o, n - 1, argv + 1);
+	else
+		rc = full(&o, argc, given);
+	free(given);
+	return rc;
 }
