@@ -61,7 +61,8 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	/* Built here while PID 1 builds the root: the two run in parallel.
 	 * A cell that died early must not kill nip with SIGPIPE. */
 	sigaction(SIGPIPE, &ign, &oldpipe);
-	exported = cell_seccomp_export(s->policy->promises, bpf[1], s->cache_fd, err);
+	exported = cell_seccomp_export(s->policy->promises, s->policy->execpromises, bpf[1],
+				       s->cache_fd, err);
 	sigaction(SIGPIPE, &oldpipe, NULL);
 	close(bpf[1]);
 	bpf[1] = -1;

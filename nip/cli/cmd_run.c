@@ -349,7 +349,7 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	if (nip_cell_wait(&c, &status, &denied, &sigsys, &err) < 0)
 		goto fail;
 	if (logged && (denied || sigsys)) {
-		snprintf(details, sizeof details, "program=%.400s denied_exec=%u killed_by_filter=%s",
+		snprintf(details, sizeof details, "program=%.400s denied=%u killed_by_filter=%s",
 			 argv[a.first], denied, sigsys ? "yes" : "no");
 		if (lp.h->log_append(lp.log, "cell-violation", subject, details, &lp.err) < 0 &&
 		    o->verbose)

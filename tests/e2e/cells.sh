@@ -175,6 +175,38 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x "$NIP" ]; then
 	fi
 fi
 
+# ---- execpromises ---------------------------------------------------------------------
+if [ -n "${PROBE:-}" ]; then
+	mkdir -p "$T/xdata" && echo data >"$T/xdata/f"
+	printf 'pledge stdio rpath proc exec\nexecpromises stdio\nunveil /tmp/xdata r\n' >"$T/xp.policy"
+	printf 'pledge stdio rpath proc exec\nunveil /tmp/xdata r\n' >"$T/nxp.policy"
+	xrun() { # POLICY PROBE-ARGS...
+		pol=$1
+		shift
+		"$NIP" run --policy "$pol" --bind "$PROBE:/probe:ro" --bind "$T/xdata:/tmp/xdata:ro" -- /probe "$@"
+	}
+	refused() { # DESC PROBE-ARGS...: the probe exits 3 saying its read was refused
+		desc=$1
+		shift
+		out=$(xrun "$T/xp.policy" "$@" 2>&1)
+		rc=$?
+		if [ $rc -eq 3 ] && printf '%s\n' "$out" | grep -qx 'blocked read: Operation not permitted'; then
+			pass "$desc"
+		else
+			fail "$desc (exit $rc)"
+			printf '%s\n' "$out" | sed 's/^/# /'
+		fi
+	}
+	check "execpromises: the program itself keeps its promises (reads)" \
+		xrun "$T/xp.policy" read /tmp/xdata/f
+	check "...and so does a fork of it" xrun "$T/xp.policy" fork-then read /tmp/xdata/f
+	refused "...a program it starts holds only stdio: its open is refused" exec-then /probe read /tmp/xdata/f
+	refused "...also when a fork of it starts one" fork-then exec-then /probe read /tmp/xdata/f
+	check "without execpromises a started program reads as the cell permits" \
+		xrun "$T/nxp.policy" exec-then /probe read /tmp/xdata/f
+	check "nip policy check names the execpromises" sh -c "'$NIP' policy check '$T/xp.policy' | grep -qx 'programs: it may start others, which hold only (execpromises): stdio'"
+fi
+
 # ---- the C API alone ---------------------------------------------------------------
 if [ -n "${NIP_EXAMPLE:-}" ]; then
 	mkdir -p "$T/cdir" && echo x >"$T/cdir/file"
@@ -186,6 +218,14 @@ if [ -n "${NIP_EXAMPLE:-}" ]; then
 	check "...cannot widen its pledge" grep -qx 'widen: Operation not permitted' "$T/ex"
 	check "...cannot unveil after locking" grep -qx 'unveil after lock: Operation not permitted' "$T/ex"
 	check "...may narrow" grep -qx 'narrow: ok' "$T/ex"
+	if [ -n "${PROBE:-}" ]; then
+		ASAN_OPTIONS=detect_leaks=0 "$NIP_EXAMPLE" --exec stdio "$PROBE" read /etc/passwd >"$T/ex2"
+		check "nip_pledge(\"stdio rpath proc exec\", \"stdio\"): the caller still reads" grep -qx 'self: readable' "$T/ex2"
+		check "...the program it starts cannot open a file" grep -qx 'blocked read: Operation not permitted' "$T/ex2"
+		ASAN_OPTIONS=detect_leaks=0 "$NIP_EXAMPLE" --exec - "$PROBE" read /etc/passwd >"$T/ex3"
+		check "nip_pledge(..., NULL): the started program reads under the caller's promises" \
+			grep -qx "read /etc/passwd" "$T/ex3"
+	fi
 	check "the example links only libc and libseccomp" sh -c "! ldd '$NIP_EXAMPLE' | grep -Eq 'sodium|sqlite|crypto|solv'"
 fi
 done_testing

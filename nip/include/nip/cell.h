@@ -149,8 +149,11 @@ int nip_landlock_apply(const struct nip_policy *p, const char *program, int best
 		       struct nip_error *err);
 
 #define NIP_SECCOMP_NOTIFY_EXEC 1 /* execve goes to a supervisor (see nip_cell_start) */
+#define NIP_SECCOMP_EXEC_LAYER 2  /* the execpromises layer: see doc/nip-policy.5 */
 /* Loads the pledge filter for `promises`; with NIP_SECCOMP_NOTIFY_EXEC and
- * without the exec promise, *notify_fd receives the listener. */
+ * without the exec promise, *notify_fd receives the listener. With
+ * NIP_SECCOMP_EXEC_LAYER, `promises` are execpromises: a call they do not
+ * grant goes to the supervisor listening on *notify_fd. */
 int nip_seccomp_apply(uint64_t promises, int flags, int *notify_fd, struct nip_error *err);
 
 /* ---- running a program in a cell ---------------------------------------- */
