@@ -175,6 +175,28 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x "$NIP" ]; then
 	fi
 fi
 
+# ---- /dev/pts (tty) and /dev/shm (cpath, tmppath) -------------------------------------------
+PTY='import os; m, s = os.openpty(); print(os.ttyname(s))'
+SHM='import _posixshmem as p, mmap, os
+fd = p.shm_open("/nip-test", os.O_CREAT | os.O_RDWR, 0o600); os.ftruncate(fd, 4096)
+m = mmap.mmap(fd, 4096); m[0] = 7; p.shm_unlink("/nip-test"); print(m[0])'
+check "openpty works with tty pledged (the default): a devpts of the cell's own" \
+	sh -c "'$NIP' run -- python3 -c '$PTY' | grep -qx /dev/pts/0"
+printf 'pledge stdio rpath wpath cpath proc\n' >"$T/notty.policy"
+check "...and is refused without tty (no /dev/ptmx)" \
+	sh -c "! '$NIP' run --policy '$T/notty.policy' -- python3 -c '$PTY' 2>'$T/pty.err' && grep -q 'No such file' '$T/pty.err'"
+check "shm_open works with cpath and /dev/shm unveiled (the default): a private tmpfs" \
+	sh -c "'$NIP' run -- python3 -c '$SHM' | grep -qx 7"
+printf 'pledge stdio rpath tmppath\n' >"$T/tmppath.policy"
+"$NIP" --root "$R" cell create shm --policy "$T/tmppath.policy" >/dev/null
+check "...and with tmppath, which unveils /dev/shm by itself" \
+	sh -c "'$NIP' --root '$R' run --cell shm -- python3 -c '$SHM' | grep -qx 7"
+printf 'pledge stdio rpath wpath\n' >"$T/noshm.policy"
+check "...and is refused without cpath or tmppath" \
+	sh -c "! '$NIP' run --policy '$T/noshm.policy' -- python3 -c '$SHM' 2>/dev/null"
+check "/dev/shm is not there without cpath or tmppath" \
+	sh -c "! '$NIP' run --policy '$T/noshm.policy' -- test -e /dev/shm"
+
 # ---- execpromises ---------------------------------------------------------------------
 if [ -n "${PROBE:-}" ]; then
 	mkdir -p "$T/xdata" && echo data >"$T/xdata/f"
