@@ -106,6 +106,9 @@ struct nip_policy;
 int cli_policy_read(const char *arg, struct nip_buf *out, char *path, size_t pathsz,
 		    struct nip_error *err);
 int cli_policy_load(const char *arg, struct nip_policy **out, char **text, struct nip_error *err);
+/* What works differently for p on this kernel (nip_landlock_plan), a line
+ * each after prefix. */
+void cli_landlock_notes(const struct nip_policy *p, int best_effort, const char *prefix, FILE *f);
 
 /* JSON string escaping for hand-built output. */
 void cli_json_str(FILE *f, const char *s);

@@ -317,6 +317,8 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	}
 	if (nip_policy_add_implied(p, &err) < 0)
 		goto fail;
+	if (o->verbose)
+		cli_landlock_notes(p, a.best_effort, "nip: note: ", stderr);
 	s.cache_fd = cache = filter_cache(rootfd);
 	if (rootfd >= 0) {
 		lp.rootfd = rootfd;

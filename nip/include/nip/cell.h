@@ -141,6 +141,20 @@ int nip_policy_add_implied(struct nip_policy *p, struct nip_error *err);
 
 /* Landlock's ABI version (0 when the kernel has none). */
 int nip_landlock_abi(void);
+/* What Landlock of ABI `abi` makes of p: the rights and scopes each
+ * ruleset handles, how much of the ruleset attribute that ABI reads, and
+ * what works differently there (notes, one sentence a line). A policy
+ * with unveil lines on a kernel without Landlock is NIP_E_DENIED, unless
+ * best_effort. Rights an older ABI lacks never open a hole: each is
+ * refused by other means (seccomp.c), which the notes name. */
+struct nip_landlock_plan {
+	int abi;
+	uint64_t handled_fs, handled_net, scoped;
+	size_t attr_size;
+	char notes[600];
+};
+int nip_landlock_plan(const struct nip_policy *p, int abi, int best_effort,
+		      struct nip_landlock_plan *out, struct nip_error *err);
 /* Applies the unveil layers to the calling thread (no_new_privs must be
  * set); `program` (or NULL) is readable and executable in every layer. A
  * right the policy needs that this kernel cannot restrict is NIP_E_DENIED
