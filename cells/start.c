@@ -66,8 +66,6 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	sigaction(SIGPIPE, &oldpipe, NULL);
 	close(bpf[1]);
 	bpf[1] = -1;
-	if (exported == 0 && s->while_starting)
-		s->while_starting(s->while_arg, pid);
 	/* Without its filter the launcher gives up: the pipe below always
 	 * ends. A cell that died first (the write failed) has the reason. */
 	do

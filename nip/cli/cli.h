@@ -39,23 +39,14 @@ int cli_version(const struct cli_opts *o);
 /* The whole command line (main.c), the entry point of libnip-cli.so. */
 int nip_cli_main(int argc, char **argv);
 
-/* What `nip run` needs from the rest of nip (SQLite, the node key): the
- * package's own policy and the ProvChain entries of a cell. Direct calls
- * in libnip-cli.so (heavy.c); the front end loads libnip-cli.so for them
- * (nip/front/load.c), so a run without a root never pays for it. NULL
- * with err set when it cannot be loaded. */
-struct nip_cell_logger;
+/* What `nip run` needs from the rest of nip (SQLite): the policy of the
+ * package that owns the program. A direct call in libnip-cli.so
+ * (heavy.c); the front end loads libnip-cli.so for it (nip/front/load.c),
+ * so only a cell with a deployment pays for it. NULL with err set when it
+ * cannot be loaded. */
 struct cli_heavy {
 	int (*package_policy)(const char *rootpath, const char *cell, const char *program,
 			      char **policy, char **package, struct nip_error *err);
-	int (*log_open)(const char *rootpath, struct nip_cell_logger **out, struct nip_error *err);
-	int (*log_begin)(struct nip_cell_logger *l, const char *event, const char *subject,
-			 const char *details, struct nip_error *err);
-	int (*log_commit)(struct nip_cell_logger *l, struct nip_error *err);
-	void (*log_abort)(struct nip_cell_logger *l);
-	int (*log_append)(struct nip_cell_logger *l, const char *event, const char *subject,
-			  const char *details, struct nip_error *err);
-	void (*log_close)(struct nip_cell_logger *l);
 };
 const struct cli_heavy *cli_heavy(struct nip_error *err);
 

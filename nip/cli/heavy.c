@@ -2,10 +2,7 @@
 #include "cli.h"
 #include "nip/txn.h"
 
-static const struct cli_heavy heavy = {
-	nip_cell_package_policy, nip_cell_log_open,  nip_cell_log_begin, nip_cell_log_commit,
-	nip_cell_log_abort,	 nip_cell_log_append, nip_cell_log_close,
-};
+static const struct cli_heavy heavy = {nip_cell_package_policy};
 
 const struct cli_heavy *cli_heavy(struct nip_error *err)
 {

@@ -190,10 +190,6 @@ struct nip_cell_spec {
 	int tty;               /* /dev/tty inside, and keep the terminal session */
 	int best_effort;       /* run even where the kernel cannot enforce all */
 	int cache_fd;          /* a directory for compiled filters, or -1 */
-	/* Called (if set) while PID 1 (pid, as the caller sees it) sets the
-	 * cell up, to overlap the caller's own preparations with it. */
-	void (*while_starting)(void *arg, pid_t pid);
-	void *while_arg;
 	char *const *argv;
 	char *const *envp;
 };
