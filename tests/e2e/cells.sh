@@ -175,6 +175,13 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x "$NIP" ]; then
 	fi
 fi
 
+# ---- nip's start ------------------------------------------------------------------------
+# nip run starts without the libraries only the rest of nip needs
+# (DESIGN.md, Rules): the executable links libc and libseccomp.
+check "nip links neither SQLite, libcrypto, libsolv, libsodium, Jansson nor zstd" \
+	sh -c "! ldd '$NIP' | grep -Eq 'sqlite|crypto|solv|sodium|jansson|zstd'"
+check "...and loads them for the other commands (nip list)" "$NIP" --root "$R" list
+
 # ---- /dev/pts (tty) and /dev/shm (cpath, tmppath) -------------------------------------------
 PTY='import os; m, s = os.openpty(); print(os.ttyname(s))'
 SHM='import _posixshmem as p, mmap, os
