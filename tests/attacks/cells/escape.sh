@@ -109,7 +109,7 @@ P
 out=$("$NIP" --root "$R" run --policy "$T/exec.policy" --bind "$PROBE:/probe:ro" \
 	--bind "$T/secret:/secret:ro" -- /probe exec-then /probe read /secret/key 2>&1)
 if [ $? -eq 3 ] && printf '%s\n' "$out" | grep -qx 'blocked read: Operation not permitted'; then
-	pass "execpromises: a started program's open stopped by the exec layer (Operation not permitted)"
+	pass "execpromises: a started program's open (the probe's own executable started again, told apart by its auxiliary vector) stopped by the exec layer (Operation not permitted)"
 else
 	fail "execpromises: a started program read beyond its execpromises"
 	printf '%s\n' "$out" | sed 's/^/# /'
