@@ -62,21 +62,44 @@ int nip_cell_event_append(int rootfd, const char *event, const char *subject, co
 	return rc;
 }
 
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Exactly `n` digits (n > 0), or as many as there are (n == 0, at most
+ * 18, no leading zero): the value, or -1. One spelling per number, so
+ * that a record reads back as it was written. */
+static long long digits(const char **p, int n)
+{
+	long long v = 0;
+	int i = 0;
+
+	if ((*p)[0] == '0' && n == 0 && (*p)[1] >= '0' && (*p)[1] <= '9')
+		return -1;
+	for (; (*p)[i] >= '0' && (*p)[i] <= '9' && (n ? i < n : i < 18); i++)
+		v = v * 10 + ((*p)[i] - '0');
+	if (i == 0 || (n && i != n) || ((*p)[i] >= '0' && (*p)[i] <= '9'))
+		return -1;
+	*p += i;
+	return v;
+}
+
 int nip_cell_event_parse(char *line, struct nip_cell_event *out)
 {
-	char *p = line, *end, *dot;
+	const char *q;
+	char *end;
 
-	if (strncmp(p, "v1 ", 3) != 0)
+	if (strncmp(line, "v1 ", 3) != 0)
 		return -1;
-	p += 3;
-	errno = 0;
-	out->sec = strtoll(p, &dot, 10);
-	if (errno || dot == p || *dot != '.' || out->sec < 0)
+	q = line + 3;
+	if ((out->sec = digits(&q, 0)) < 0 || *q++ != '.' || (out->nsec = (long)digits(&q, 9)) < 0 ||
+	    *q++ != ' ')
 		return -1;
-	out->nsec = strtol(dot + 1, &end, 10);
-	if (errno || end != dot + 10 || *end != ' ' || out->nsec < 0 || out->nsec > 999999999)
-		return -1;
-	out->event = end + 1;
+	out->event = line + (q - line);
 	if (!(end = strchr(out->event, ' ')) || end == out->event)
 		return -1;
 	*end = '\0';
@@ -85,8 +108,5 @@ int nip_cell_event_parse(char *line, struct nip_cell_event *out)
 		return -1;
 	*end = '\0';
 	out->details = end + 1;
-	for (p = out->details; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return -1;
-	return 0;
+	return printable(out->event) && printable(out->subject) && printable(out->details) ? 0 : -1;
 }
