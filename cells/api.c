@@ -168,6 +168,10 @@ int nip_pledge(const char *promises, const char *execpromises)
 	/* The layer before the promises, whose filter refuses new listeners
 	 * (so a layer comes only with the first pledge, and never in a cell). */
 	if (need) {
+		if (!cell_aslr_on()) {
+			errno = EPERM; /* see cell_aslr_on */
+			return -1;
+		}
 		if (exec_layer(exec, &err) < 0)
 			goto fail;
 		self.layer = 1;

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,6 +25,20 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+int cell_aslr_on(void)
+{
+	char c = '0';
+	int fd = open("/proc/sys/kernel/randomize_va_space", O_RDONLY | O_CLOEXEC);
+	int persona = personality(0xffffffff);
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '0';
+		close(fd);
+	}
+	return c != '0' && persona != -1 && !(persona & ADDR_NO_RANDOMIZE);
+}
 
 /* /proc/PID/LEAF without stdio: nip_pledge's supervisor is forked from
  * a process that may have threads, where only async-signal-safe calls

@@ -53,6 +53,11 @@ struct cell_image {
 	unsigned char auxv[1024]; /* the kernel writes under 500 bytes */
 };
 int cell_image_of(pid_t pid, struct cell_image *out);
+/* Is the address space randomised (the system's setting and this
+ * process's personality)? Without it the same executable started again
+ * with arguments of the same length gets the same auxiliary vector: the
+ * exec layer could not tell it from the program. */
+int cell_aslr_on(void);
 struct seccomp_notif;
 struct cell_exec_watch {
 	pid_t launcher;           /* whose first execve starts the program, or 0 */

@@ -34,6 +34,12 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	*setup_status = 125;
 	if (!s->argv || !s->argv[0])
 		return nip_err(err, NIP_E_USAGE, "no program to run");
+	if (cell_exec_layer_needed(s->policy->promises, s->policy->execpromises) && !s->best_effort &&
+	    !cell_aslr_on())
+		return nip_err(err, NIP_E_DENIED,
+			       "execpromises needs address space randomisation to tell started "
+			       "programs from the program (kernel.randomize_va_space is 0, or nip "
+			       "runs under setarch -R; or run with --best-effort)");
 	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(bpf, O_CLOEXEC) < 0) {
 		nip_err_sys(err, NIP_E_IO, errno, "pipe");
 		goto fail;

@@ -231,6 +231,11 @@ if [ -n "${PROBE:-}" ]; then
 	check "...and so does a fork of it" xrun "$T/xp.policy" fork-then read /tmp/xdata/f
 	refused "...a program it starts holds only stdio: its open is refused" exec-then /probe read /tmp/xdata/f
 	refused "...also when a fork of it starts one" fork-then exec-then /probe read /tmp/xdata/f
+	if command -v setarch >/dev/null; then
+		expect 125 'execpromises needs address space randomisation' \
+			"...refused where nip runs without address space randomisation (setarch -R)" \
+			setarch -R "$NIP" run --policy "$T/xp.policy" -- /bin/true
+	fi
 	check "without execpromises a started program reads as the cell permits" \
 		xrun "$T/nxp.policy" exec-then /probe read /tmp/xdata/f
 	check "nip policy check names the execpromises" sh -c "'$NIP' policy check '$T/xp.policy' | grep -qx 'programs: it may start others, which hold only (execpromises): stdio'"
