@@ -135,9 +135,12 @@ void nip_policy_explain(const struct nip_policy *p, int json, FILE *f)
 	else if (p->execpromises == p->promises)
 		fputs("programs: it may start others, confined as it is\n", f);
 	else {
-		fputs("programs: it may start others; they keep its filter and are meant to hold only:", f);
+		/* What a started program holds: the execpromises (with stdio),
+		 * bounded by the promises, whose filter stays (execwatch.c). */
+		uint64_t held = (p->execpromises | NIP_PROMISE(STDIO)) & p->promises;
+		fputs("programs: it may start others, which hold only (execpromises):", f);
 		for (int i = 0; i < NIP_P_COUNT_; i++)
-			if (p->execpromises & (UINT64_C(1) << i))
+			if (held & (UINT64_C(1) << i))
 				fprintf(f, " %s", nip_promise_name(i));
 		fputc('\n', f);
 	}

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -99,53 +100,93 @@ static int add_path(int ruleset, const struct nip_unveil_rule *r, uint64_t handl
 	return rc;
 }
 
-/* What the kernel cannot restrict and the policy would need restricted. */
-static int check_abi(const struct nip_policy *p, int abi, int best_effort, struct nip_error *err)
+static int any_perm(const struct nip_policy *p, unsigned perm)
 {
-	if (abi == 0)
-		return best_effort ? 0
-				   : nip_err(err, NIP_E_DENIED,
-					     "unveil needs Landlock, which this kernel does not offer "
-					     "(enable CONFIG_SECURITY_LANDLOCK and lsm=landlock; or run with "
-					     "--best-effort)");
-	/* Before ABI 3 Landlock does not stop truncate(2) of a hidden path;
-	 * the pledge filter then refuses truncate(2) altogether (seccomp.c),
-	 * so nothing is missing. Later rights (device ioctls, TCP ports,
-	 * scopes) are covered by the filter and the namespaces. */
+	for (size_t i = 0; i < p->nunveil; i++)
+		if (p->unveil[i].perms & perm)
+			return 1;
+	return 0;
+}
+
+static void note(struct nip_landlock_plan *out, const char *text)
+{
+	size_t len = strlen(out->notes);
+	snprintf(out->notes + len, sizeof out->notes - len, "%s%s", len ? "\n" : "", text);
+}
+
+int nip_landlock_plan(const struct nip_policy *p, int abi, int best_effort,
+		      struct nip_landlock_plan *out, struct nip_error *err)
+{
+	size_t known = sizeof fs_by_abi / sizeof *fs_by_abi;
+
+	memset(out, 0, sizeof *out);
+	out->abi = abi;
+	/* Before ABI 3 Landlock does not see truncate(2): the pledge filter
+	 * refuses that call whatever the policy unveils (seccomp.c). */
+	if (abi < 3 && (p->promises & NIP_PROMISE(WPATH)))
+		note(out, "truncate(2) by path fails with EPERM: Landlock before ABI 3 cannot limit it "
+			  "to the unveiled files (ftruncate and open with O_TRUNC work)");
+	if (abi <= 0) {
+		out->abi = 0;
+		/* Nothing hides a file: a policy with unveil lines needs it. */
+		if (p->nlayers && !best_effort)
+			return nip_err(err, NIP_E_DENIED,
+				       "unveil needs Landlock, which this kernel does not offer "
+				       "(enable CONFIG_SECURITY_LANDLOCK and lsm=landlock; or run with "
+				       "--best-effort)");
+		if (p->nlayers)
+			note(out, "unveil is not enforced: this kernel has no Landlock (--best-effort)");
+		return 0;
+	}
+	out->handled_fs = fs_by_abi[(size_t)abi < known ? (size_t)abi : known - 1];
+	out->attr_size = sizeof out->handled_fs;
+	if (abi >= 4) {
+		/* Without inet no TCP bind or connect either: seccomp stops the
+		 * sockets, Landlock the ports. */
+		if (!(p->promises & (NIP_PROMISE(INET) | NIP_PROMISE(DNS))))
+			out->handled_net = NET_BIND_TCP | NET_CONNECT_TCP;
+		out->attr_size = offsetof(struct ruleset_attr, scoped);
+	}
+	if (abi >= 6) {
+		/* Signals and abstract sockets stay inside the domain. */
+		out->scoped = SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL;
+		out->attr_size = sizeof(struct ruleset_attr);
+	}
+	if (!p->nlayers)
+		return 0;
+	/* What this kernel cannot restrict is refused outright by other means,
+	 * so nothing the policy hides becomes reachable; what it costs the
+	 * program is said. Before ABI 2 Landlock
+	 * refuses every rename or link into another directory (the refer
+	 * right does not exist, so it cannot be granted). Device ioctls
+	 * (ABI 5) are bounded by the filter's ioctl list, TCP ports (ABI 4) by
+	 * the network namespace and the filter. */
+	if (abi < 2 && any_perm(p, NIP_UNVEIL_C))
+		note(out, "renaming or linking a file into another directory fails with EXDEV: "
+			  "Landlock ABI 1 cannot allow it (the refer right needs ABI 2)");
+	if (abi < 6 && (p->promises & NIP_PROMISE(UNIX)) &&
+	    (p->promises & (NIP_PROMISE(INET) | NIP_PROMISE(DNS))))
+		note(out, "abstract unix sockets of the host's network namespace stay reachable: "
+			  "Landlock scopes them from ABI 6");
 	return 0;
 }
 
 int nip_landlock_apply(const struct nip_policy *p, const char *program, int best_effort,
 		       struct nip_error *err)
 {
-	int abi = nip_landlock_abi(), rc = 0;
-	size_t known = sizeof fs_by_abi / sizeof *fs_by_abi;
+	struct nip_landlock_plan plan;
+	int rc = 0;
 
 	if (!p->nlayers)
 		return 0;
-	if (check_abi(p, abi, best_effort, err) < 0)
+	if (nip_landlock_plan(p, nip_landlock_abi(), best_effort, &plan, err) < 0)
 		return -1;
-	if (abi == 0)
+	if (plan.abi == 0)
 		return 0;
 	for (unsigned layer = 0; layer < p->nlayers && rc == 0; layer++) {
-		struct ruleset_attr attr = {0};
-		size_t size = sizeof attr.handled_access_fs;
-		int fd;
+		struct ruleset_attr attr = {plan.handled_fs, plan.handled_net, plan.scoped};
+		int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, plan.attr_size, 0);
 
-		attr.handled_access_fs = fs_by_abi[(size_t)abi < known ? (size_t)abi : known - 1];
-		if (abi >= 4) {
-			/* Without inet no TCP bind or connect either: seccomp
-			 * stops the sockets, Landlock the ports. */
-			if (!(p->promises & (NIP_PROMISE(INET) | NIP_PROMISE(DNS))))
-				attr.handled_access_net = NET_BIND_TCP | NET_CONNECT_TCP;
-			size = offsetof(struct ruleset_attr, scoped);
-		}
-		if (abi >= 6) {
-			/* Signals and abstract sockets stay inside the domain. */
-			attr.scoped = SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL;
-			size = sizeof attr;
-		}
-		fd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
 		if (fd < 0)
 			return nip_err_sys(err, NIP_E_DENIED, errno, "Landlock: creating a ruleset");
 		for (size_t i = 0; i < p->nunveil && rc == 0; i++)

@@ -209,6 +209,40 @@ static int bind_top(const struct cell_sources *src, int root, struct nip_error *
 	return rc;
 }
 
+/* Terminals of the cell's own (tty): a new devpts instance, whose
+ * ptys no one outside sees and which sees none of the host's, with
+ * /dev/ptmx pointing at its multiplexer. A kernel or security module that
+ * refuses the mount leaves the cell without ptys, not without a start. */
+static int make_pts(const struct nip_cell_spec *s, int dev, struct nip_error *err)
+{
+	if (!(s->policy->promises & NIP_PROMISE(TTY)))
+		return 0;
+	if (mkdir_at(dev, "pts", 0755, err) < 0)
+		return -1;
+	if (mount("devpts", STAGE "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0600") < 0) {
+		if (errno == EPERM || errno == EACCES || errno == ENODEV)
+			return 0;
+		return nip_err_sys(err, NIP_E_IO, errno, "mounting /dev/pts");
+	}
+	if (symlinkat("pts/ptmx", dev, "ptmx") < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "/dev/ptmx");
+	return 0;
+}
+
+/* POSIX shared memory (shm_open) for a program that may create files: a
+ * private tmpfs, gone with the cell, never executable. */
+static int make_shm(const struct nip_cell_spec *s, int dev, struct nip_error *err)
+{
+	if (!(s->policy->promises & (NIP_PROMISE(TMPPATH) | NIP_PROMISE(CPATH))))
+		return 0;
+	if (mkdir_at(dev, "shm", 01777, err) < 0)
+		return -1;
+	if (mount("tmpfs", STAGE "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777") < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "mounting /dev/shm");
+	return 0;
+}
+
 /* Device nodes are bound from the host's /dev (a user namespace cannot
  * make them); the rest of /dev is links into /proc. */
 static int make_dev(const struct nip_cell_spec *s, int root, struct nip_error *err)
@@ -252,7 +286,7 @@ static int make_dev(const struct nip_cell_spec *s, int root, struct nip_error *e
 			nip_err_sys(err, NIP_E_IO, errno, "/dev/%s", links[i][0]);
 			goto out;
 		}
-	rc = 0;
+	rc = make_pts(s, dev, err) < 0 || make_shm(s, dev, err) < 0 ? -1 : 0;
 out:
 	close(dev);
 	return rc;

@@ -133,37 +133,6 @@ static int find_program(const char *name, char *const *envp, char *out, size_t o
 	return seen_eacces ? EACCES : ENOENT;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char buf[CMSG_SPACE(sizeof fd)] = {0}, byte = 0;
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-			   .msg_controllen = sizeof buf};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof fd);
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char buf[CMSG_SPACE(sizeof(int))] = {0}, byte;
-	struct iovec iov = {&byte, 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-			   .msg_controllen = sizeof buf};
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1 || !(c = CMSG_FIRSTHDR(&m)) ||
-	    c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof fd);
-	return fd;
-}
-
 /* PID 2: confines itself in the order the kernel requires (no_new_privs,
  * Landlock while it can still open paths, capabilities, seccomp last as it
  * forbids the calls before it) and becomes the program. */
@@ -203,7 +172,7 @@ static void launch(const struct nip_cell_spec *s, int errfd, int sock, int bpffd
 		fail(errfd, 125, &err);
 	close(bpffd);
 	if (listener >= 0) {
-		if (send_fd(sock, listener) < 0) {
+		if (cell_send_fd(sock, listener) < 0) {
 			nip_err_sys(&err, NIP_E_INTERNAL, errno, "passing the exec listener");
 			fail(errfd, 125, &err);
 		}
@@ -221,45 +190,19 @@ static void nothing(int sig)
 	(void)sig;
 }
 
-struct supervisor {
-	pid_t child;
-	int exec_seen;
-	unsigned denied;
-};
-
-/* -1 when the listener is of no more use. */
-static int answer(struct supervisor *sv, int listener)
-{
-	struct seccomp_notif req;
-	struct seccomp_notif_resp resp;
-
-	memset(&req, 0, sizeof req); /* the kernel insists */
-	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
-		return errno == EINTR || errno == ENOENT ? 0 : -1; /* ENOENT: the caller died */
-	memset(&resp, 0, sizeof resp);
-	resp.id = req.id;
-	if (!sv->exec_seen && (pid_t)req.pid == sv->child) {
-		/* The launcher's own execve: the program itself starts. */
-		sv->exec_seen = 1;
-		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-	} else {
-		resp.error = -EPERM;
-		sv->denied++;
-	}
-	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
-		return -1;
-	return 0;
-}
-
 void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd, uid_t uid,
 	       gid_t gid)
 {
 	struct cell_sources src = {.top = -1, .state = -1};
-	struct supervisor sv = {0};
+	const struct nip_policy *p = s->policy;
+	struct cell_exec_watch w = {
+		.layer = cell_exec_layer_needed(p->promises, p->execpromises),
+		.execpromises = p->execpromises,
+	};
 	struct nip_error err;
 	sigset_t set, old;
 	int sv_sock[2] = {-1, -1}, sfd, listener = -1, status = 125, sigsys = 0;
-	int net = s->net || (s->policy->promises & (NIP_PROMISE(INET) | NIP_PROMISE(DNS)));
+	int net = s->net || (p->promises & (NIP_PROMISE(INET) | NIP_PROMISE(DNS)));
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (map_ids(uid, gid, &err) < 0 || cell_open_sources(s, &src, &err) < 0 ||
@@ -280,12 +223,12 @@ void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd
 		sigaddset(&set, forwarded[i]);
 	}
 	sigprocmask(SIG_BLOCK, &set, &old);
-	sv.child = fork();
-	if (sv.child < 0) {
+	w.launcher = w.program = fork();
+	if (w.launcher < 0) {
 		nip_err_sys(&err, NIP_E_IO, errno, "fork");
 		fail(errfd, 125, &err);
 	}
-	if (sv.child == 0) {
+	if (w.launcher == 0) {
 		close(sv_sock[0]);
 		close(reportfd);
 		launch(s, errfd, sv_sock[1], bpffd, &old);
@@ -293,8 +236,10 @@ void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd
 	close(errfd); /* the outer nip sees EOF once the program runs */
 	close(bpffd);
 	close(sv_sock[1]);
-	if (!(s->policy->promises & NIP_PROMISE(EXEC)))
-		listener = recv_fd(sv_sock[0]);
+	/* A listener comes when execve is watched: without exec (only the
+	 * program starts) or with the exec layer (execpromises). */
+	if (!(p->promises & NIP_PROMISE(EXEC)) || w.layer)
+		listener = cell_recv_fd(sv_sock[0]);
 	close(sv_sock[0]);
 	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0)
 		_exit(125);
@@ -305,7 +250,7 @@ void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd
 
 		if (n < 0)
 			continue;
-		if (listener >= 0 && (pf[1].revents & POLLIN) && answer(&sv, listener) == 0)
+		if (listener >= 0 && (pf[1].revents & POLLIN) && cell_exec_answer(&w, listener) == 0)
 			;
 		else if (listener >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR))) {
 			close(listener); /* no process holds the filter any more */
@@ -314,7 +259,7 @@ void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd
 		if (!(pf[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si)
 			continue;
 		if (si.ssi_signo != SIGCHLD) {
-			kill(sv.child, (int)si.ssi_signo);
+			kill(w.launcher, (int)si.ssi_signo);
 			continue;
 		}
 		for (;;) {
@@ -322,7 +267,7 @@ void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd
 			pid_t pid = waitpid(-1, &ws, WNOHANG);
 			if (pid <= 0)
 				break;
-			if (pid != sv.child)
+			if (pid != w.launcher)
 				continue;
 			if (WIFSIGNALED(ws)) {
 				status = 128 + WTERMSIG(ws);
@@ -330,7 +275,7 @@ void cell_pid1(const struct nip_cell_spec *s, int errfd, int reportfd, int bpffd
 			} else {
 				status = WEXITSTATUS(ws);
 			}
-			dprintf(reportfd, "denied %u sigsys %d\n", sv.denied, sigsys);
+			dprintf(reportfd, "denied %u sigsys %d\n", w.denied, sigsys);
 			_exit(status);
 		}
 	}

@@ -282,6 +282,8 @@ static const struct implied {
 	{0, "/dev/random", NIP_UNVEIL_R},
 	{0, "/dev/urandom", NIP_UNVEIL_R},
 	{NIP_PROMISE(TTY), "/dev/tty", NIP_UNVEIL_R | NIP_UNVEIL_W},
+	{NIP_PROMISE(TTY), "/dev/pts", NIP_UNVEIL_R | NIP_UNVEIL_W},
+	{NIP_PROMISE(TTY), "/dev/ptmx", NIP_UNVEIL_R | NIP_UNVEIL_W},
 	{NIP_PROMISE(DNS), "/etc/resolv.conf", NIP_UNVEIL_R},
 	{NIP_PROMISE(DNS), "/etc/hosts", NIP_UNVEIL_R},
 	{NIP_PROMISE(DNS), "/etc/nsswitch.conf", NIP_UNVEIL_R},
@@ -291,6 +293,7 @@ static const struct implied {
 	{NIP_PROMISE(GETPW), "/etc/group", NIP_UNVEIL_R},
 	{NIP_PROMISE(GETPW), "/etc/nsswitch.conf", NIP_UNVEIL_R},
 	{NIP_PROMISE(TMPPATH), "/tmp", NIP_UNVEIL_R | NIP_UNVEIL_W | NIP_UNVEIL_C},
+	{NIP_PROMISE(TMPPATH), "/dev/shm", NIP_UNVEIL_R | NIP_UNVEIL_W | NIP_UNVEIL_C},
 	{NIP_PROMISE(PS), "/proc", NIP_UNVEIL_R},
 	{NIP_PROMISE(VMINFO), "/proc", NIP_UNVEIL_R},
 };

@@ -256,7 +256,22 @@ static int old_landlock(void)
 	return nip_landlock_abi() < 3;
 }
 
-static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
+/* How a filter treats what its promises do not grant. */
+enum mode {
+	PLEDGE,        /* EPERM (or kill under abort) */
+	PLEDGE_NOTIFY, /* the same, but execve goes to the supervisor */
+	EXEC_LAYER,    /* everything, execve included, goes to the supervisor */
+};
+
+int cell_exec_layer_needed(uint64_t promises, uint64_t execpromises)
+{
+	/* Without exec nothing is started; with execpromises at least as
+	 * wide, a started program keeps the promises, which already bound
+	 * it: only a narrower set needs the second filter. */
+	return (promises & P(EXEC)) && (promises & ~execpromises & ~(P(ERROR) | P(ABORT)));
+}
+
+static int build(scmp_filter_ctx ctx, uint64_t promises, enum mode mode)
 {
 	size_t n = sizeof table / sizeof *table;
 	int no_truncate = old_landlock(), rc;
@@ -266,6 +281,10 @@ static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
 		int nr = r->nr, whole = 0, done = 0;
 
 		if (!(r->promises & promises) || (no_truncate && nr == SCMP_SYS(truncate)))
+			continue;
+		/* The exec layer's supervisor sees every execve: it tells the
+		 * program's own processes from started ones by their image. */
+		if (mode == EXEC_LAYER && (nr == SCMP_SYS(execve) || nr == SCMP_SYS(execveat)))
 			continue;
 		/* All rows of a call are added when its first one is met. */
 		for (size_t k = 0; k < i && !done; k++)
@@ -285,10 +304,12 @@ static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
 			    (rc = add(ctx, SCMP_ACT_ALLOW, nr, &table[k])) < 0)
 				return rc;
 	}
+	if (mode == EXEC_LAYER)
+		return 0; /* the pledge filter below answers ENOSYS first */
 	for (size_t i = 0; i < sizeof enosys / sizeof *enosys; i++)
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), enosys[i], 0)) < 0)
 			return rc;
-	if (notify_exec && !(promises & P(EXEC))) {
+	if (mode == PLEDGE_NOTIFY && !(promises & P(EXEC))) {
 		/* The supervisor lets the launcher's own execve through, once,
 		 * and refuses every later one. */
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(execve), 0)) < 0 ||
@@ -299,11 +320,20 @@ static int build(scmp_filter_ctx ctx, uint64_t promises, int notify_exec)
 }
 
 /* The filter as libseccomp builds it; the caller releases it. */
-static scmp_filter_ctx make(uint64_t promises, int notify, int tsync, struct nip_error *err)
+static scmp_filter_ctx make(uint64_t promises, enum mode mode, int tsync, struct nip_error *err)
 {
-	uint32_t deflt = promises & P(ABORT) ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(EPERM);
-	scmp_filter_ctx ctx = seccomp_init(deflt);
+	uint32_t deflt = mode == EXEC_LAYER	 ? SCMP_ACT_NOTIFY
+			 : promises & P(ABORT) ? SCMP_ACT_KILL_PROCESS
+					       : SCMP_ACT_ERRNO(EPERM);
+	scmp_filter_ctx ctx;
 	int rc;
+
+	/* The exec layer always grants stdio: the launcher passes its
+	 * listener with sendmsg before anyone answers, and no program can
+	 * even exit without it. Below it the promises still bound stdio. */
+	if (mode == EXEC_LAYER)
+		promises |= P(STDIO);
+	ctx = seccomp_init(deflt);
 
 	if (!ctx) {
 		nip_err(err, NIP_E_NOMEM, "seccomp: out of memory");
@@ -314,7 +344,7 @@ static scmp_filter_ctx make(uint64_t promises, int notify, int tsync, struct nip
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
 	    (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0 ||
 	    (tsync && (rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) ||
-	    (rc = build(ctx, promises, notify)) < 0) {
+	    (rc = build(ctx, promises, mode)) < 0) {
 		seccomp_release(ctx);
 		nip_err_sys(err, NIP_E_INTERNAL, -rc, "seccomp: building the filter");
 		return NULL;
@@ -324,10 +354,12 @@ static scmp_filter_ctx make(uint64_t promises, int notify, int tsync, struct nip
 
 int nip_seccomp_apply(uint64_t promises, int flags, int *notify_fd, struct nip_error *err)
 {
-	int notify = (flags & NIP_SECCOMP_NOTIFY_EXEC) && !(promises & P(EXEC));
+	int layer = (flags & NIP_SECCOMP_EXEC_LAYER) != 0;
+	int notify = layer || ((flags & NIP_SECCOMP_NOTIFY_EXEC) && !(promises & P(EXEC)));
 	/* Threads are synchronised unless a listener is asked for (the
 	 * kernel refuses both at once before libseccomp API level 6). */
-	scmp_filter_ctx ctx = make(promises, notify, !notify, err);
+	scmp_filter_ctx ctx = make(promises, layer ? EXEC_LAYER : notify ? PLEDGE_NOTIFY : PLEDGE,
+				   !notify || seccomp_api_get() >= 6, err);
 	int rc;
 
 	if (!ctx)
@@ -426,22 +458,24 @@ static void cache_write(int dirfd, const char *name, unsigned char *buf, size_t 
 		unlinkat(dirfd, tmp, 0);
 }
 
-int cell_seccomp_export(uint64_t promises, int fd, int cache_fd, struct nip_error *err)
+/* One program, from the cache or built, onto fd as its length in bytes
+ * (4 bytes) and the instructions. */
+static int export_one(uint64_t promises, enum mode mode, int fd, int cache_fd, unsigned char *buf,
+		      struct nip_error *err)
 {
-	unsigned char *buf = malloc(CACHE_MAX);
 	char name[96];
 	scmp_filter_ctx ctx;
 	size_t len = 0;
+	uint32_t len32;
 	ssize_t n;
 	int mem = -1, rc = -1;
 
-	if (!buf)
-		return nip_err(err, NIP_E_NOMEM, "out of memory");
-	snprintf(name, sizeof name, "seccomp-%016llx-%016llx%s.bpf", (unsigned long long)promises,
-		 (unsigned long long)table_hash(), old_landlock() ? "-ll2" : "");
+	snprintf(name, sizeof name, "seccomp-%s%016llx-%016llx%s.bpf", mode == EXEC_LAYER ? "x" : "",
+		 (unsigned long long)promises, (unsigned long long)table_hash(),
+		 old_landlock() ? "-ll2" : "");
 	if (cache_fd >= 0 && (len = cache_read(cache_fd, name, buf)) > 0)
 		goto send;
-	if (!(ctx = make(promises, 1, 0, err)))
+	if (!(ctx = make(promises, mode, 0, err)))
 		goto out;
 	mem = memfd_create("nip-bpf", MFD_CLOEXEC);
 	if (mem < 0 || seccomp_export_bpf(ctx, mem) < 0 || lseek(mem, 0, SEEK_SET) < 0) {
@@ -459,7 +493,8 @@ int cell_seccomp_export(uint64_t promises, int fd, int cache_fd, struct nip_erro
 	if (cache_fd >= 0)
 		cache_write(cache_fd, name, buf, len);
 send:
-	if (write_all(fd, buf + 8, len) < 0) {
+	len32 = (uint32_t)len;
+	if (write_all(fd, &len32, sizeof len32) < 0 || write_all(fd, buf + 8, len) < 0) {
 		nip_err_sys(err, NIP_E_IO, errno, "seccomp: passing the filter");
 		goto out;
 	}
@@ -467,29 +502,80 @@ send:
 out:
 	if (mem >= 0)
 		close(mem);
+	return rc;
+}
+
+int cell_seccomp_export(uint64_t promises, uint64_t execpromises, int fd, int cache_fd,
+			struct nip_error *err)
+{
+	unsigned char *buf = malloc(CACHE_MAX);
+	uint32_t none = 0;
+	int rc;
+
+	if (!buf)
+		return nip_err(err, NIP_E_NOMEM, "out of memory");
+	rc = export_one(promises, PLEDGE_NOTIFY, fd, cache_fd, buf, err);
+	if (rc == 0 && cell_exec_layer_needed(promises, execpromises))
+		rc = export_one(execpromises, EXEC_LAYER, fd, cache_fd, buf, err);
+	else if (rc == 0 && write_all(fd, &none, sizeof none) < 0)
+		rc = nip_err_sys(err, NIP_E_IO, errno, "seccomp: passing the filter");
 	free(buf);
 	return rc;
 }
 
-int cell_seccomp_load(int fd, int notify, int *listener, struct nip_error *err)
+static int read_all(int fd, void *p, size_t n)
 {
-	/* BPF programs are at most 4096 instructions. */
-	static struct sock_filter insns[BPF_MAXINSNS];
-	struct sock_fprog prog = {0, insns};
 	size_t got = 0;
-	ssize_t n;
-	long rc;
+	ssize_t r;
 
-	while ((n = read(fd, (char *)insns + got, sizeof insns - got)) > 0 ||
-	       (n < 0 && errno == EINTR))
-		got += n > 0 ? (size_t)n : 0;
-	if (n < 0 || got == 0 || got % sizeof *insns)
+	while (got < n && ((r = read(fd, (char *)p + got, n - got)) > 0 || (r < 0 && errno == EINTR)))
+		got += r > 0 ? (size_t)r : 0;
+	return got == n ? 0 : -1;
+}
+
+/* BPF programs are at most 4096 instructions. */
+struct prog {
+	uint32_t len; /* bytes */
+	struct sock_filter insns[BPF_MAXINSNS];
+};
+
+/* Reads one program; len 0 when there was none. */
+static int read_one(int fd, struct prog *p, struct nip_error *err)
+{
+	if (read_all(fd, &p->len, sizeof p->len) < 0 || p->len > sizeof p->insns ||
+	    p->len % sizeof *p->insns || read_all(fd, p->insns, p->len) < 0)
 		return nip_err(err, NIP_E_INTERNAL, "seccomp: the filter did not arrive whole");
-	prog.len = (unsigned short)(got / sizeof *insns);
-	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-		     notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &prog);
+	return 0;
+}
+
+static int load_one(struct prog *p, int notify, int *listener, struct nip_error *err)
+{
+	struct sock_fprog fp = {(unsigned short)(p->len / sizeof *p->insns), p->insns};
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &fp);
+
 	if (rc < 0)
 		return nip_err_sys(err, NIP_E_DENIED, errno, "seccomp: loading the filter");
-	*listener = notify ? (int)rc : -1;
+	if (notify)
+		*listener = (int)rc;
 	return 0;
+}
+
+int cell_seccomp_load(int fd, int notify, int *listener, struct nip_error *err)
+{
+	static struct prog pledge, layer; /* 32 KiB each: not on the stack */
+
+	*listener = -1;
+	if (read_one(fd, &pledge, err) < 0 || read_one(fd, &layer, err) < 0)
+		return -1;
+	if (!pledge.len)
+		return nip_err(err, NIP_E_INTERNAL, "seccomp: no filter arrived");
+	/* The exec layer first: the pledge filter refuses new listeners,
+	 * and the layer grants the seccomp(2) that loads it. Which filter
+	 * comes first does not change an answer: the strictest one wins.
+	 * Only one filter of a stack may have a listener; the pledge filter
+	 * has none when exec is pledged, the only case with a layer. */
+	if (layer.len && load_one(&layer, 1, listener, err) < 0)
+		return -1;
+	return load_one(&pledge, notify && !layer.len, listener, err);
 }

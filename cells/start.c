@@ -34,6 +34,12 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	*setup_status = 125;
 	if (!s->argv || !s->argv[0])
 		return nip_err(err, NIP_E_USAGE, "no program to run");
+	if (cell_exec_layer_needed(s->policy->promises, s->policy->execpromises) && !s->best_effort &&
+	    !cell_aslr_on())
+		return nip_err(err, NIP_E_DENIED,
+			       "execpromises needs address space randomisation to tell started "
+			       "programs from the program (kernel.randomize_va_space is 0, or nip "
+			       "runs under setarch -R; or run with --best-effort)");
 	if (pipe2(errp, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 || pipe2(bpf, O_CLOEXEC) < 0) {
 		nip_err_sys(err, NIP_E_IO, errno, "pipe");
 		goto fail;
@@ -61,12 +67,11 @@ int nip_cell_start(const struct nip_cell_spec *s, struct nip_cell *c, int *setup
 	/* Built here while PID 1 builds the root: the two run in parallel.
 	 * A cell that died early must not kill nip with SIGPIPE. */
 	sigaction(SIGPIPE, &ign, &oldpipe);
-	exported = cell_seccomp_export(s->policy->promises, bpf[1], s->cache_fd, err);
+	exported = cell_seccomp_export(s->policy->promises, s->policy->execpromises, bpf[1],
+				       s->cache_fd, err);
 	sigaction(SIGPIPE, &oldpipe, NULL);
 	close(bpf[1]);
 	bpf[1] = -1;
-	if (exported == 0 && s->while_starting)
-		s->while_starting(s->while_arg, pid);
 	/* Without its filter the launcher gives up: the pipe below always
 	 * ends. A cell that died first (the write failed) has the reason. */
 	do

@@ -6,12 +6,18 @@
  * Usage: confine DIR OTHER-FILE. It unveils DIR read-only, locks unveil,
  * pledges "stdio rpath", then shows what still works: reading DIR's files,
  * and what no longer does: reading OTHER-FILE, opening a socket, widening
- * its promises again. */
+ * its promises again.
+ *
+ * Usage: confine --exec EXECPROMISES|- PROGRAM [ARG...]. Pledges "stdio
+ * rpath proc exec" with those execpromises ("-": none), shows that it
+ * still reads files itself, then runs PROGRAM, which holds only the
+ * execpromises (OpenBSD's second argument to pledge). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nip/cell.h>
@@ -29,12 +35,39 @@ static void try_open(const char *what, const char *path)
 		close(fd);
 }
 
+static int exec_demo(const char *execpromises, char **argv)
+{
+	int st;
+	pid_t pid;
+
+	if (nip_pledge("stdio rpath proc exec", strcmp(execpromises, "-") ? execpromises : NULL) < 0) {
+		perror("nip_pledge");
+		return 1;
+	}
+	try_open("self", "/etc/passwd");
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0) {
+		perror("fork");
+		return 1;
+	}
+	printf("started program: exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char inside[4096];
 
+	if (argc >= 4 && strcmp(argv[1], "--exec") == 0)
+		return exec_demo(argv[2], argv + 3);
+
 	if (argc != 3) {
-		fprintf(stderr, "usage: confine DIR OTHER-FILE\n");
+		fprintf(stderr, "usage: confine DIR OTHER-FILE\n"
+				"       confine --exec EXECPROMISES|- PROGRAM [ARG...]\n");
 		return 2;
 	}
 	/* Whatever must be open later is opened or unveiled before. */

@@ -30,6 +30,26 @@ extern const struct cli_cmd cli_cmd_key, cli_cmd_pack, cli_cmd_verify, cli_cmd_i
 	cli_cmd_pin, cli_cmd_unpin, cli_cmd_fetch, cli_cmd_search, cli_cmd_cell, cli_cmd_policy,
 	cli_cmd_run, cli_cmd_graft;
 
+/* Defaults, then $NIP_ROOT and NO_COLOR. */
+void cli_opts_init(struct cli_opts *o);
+/* Takes the global options out of argv (anywhere before "--"), so each
+ * command parses only its own; 2 after a usage error, else 0. */
+int cli_take_globals(struct cli_opts *o, int *argc, char **argv, int *version, int *help);
+int cli_version(const struct cli_opts *o);
+/* The whole command line (main.c), the entry point of libnip-cli.so. */
+int nip_cli_main(int argc, char **argv);
+
+/* What `nip run` needs from the rest of nip (SQLite): the policy of the
+ * package that owns the program. A direct call in libnip-cli.so
+ * (heavy.c); the front end loads libnip-cli.so for it (nip/front/load.c),
+ * so only a cell with a deployment pays for it. NULL with err set when it
+ * cannot be loaded. */
+struct cli_heavy {
+	int (*package_policy)(const char *rootpath, const char *cell, const char *program,
+			      char **policy, char **package, struct nip_error *err);
+};
+const struct cli_heavy *cli_heavy(struct nip_error *err);
+
 struct nip_root;
 /* --root, --lock-timeout: writers lock (and create) the root. */
 int cli_open_root(const struct cli_opts *o, int write, struct nip_root **out, struct nip_error *err);
@@ -77,6 +97,9 @@ struct nip_policy;
 int cli_policy_read(const char *arg, struct nip_buf *out, char *path, size_t pathsz,
 		    struct nip_error *err);
 int cli_policy_load(const char *arg, struct nip_policy **out, char **text, struct nip_error *err);
+/* What works differently for p on this kernel (nip_landlock_plan), a line
+ * each after prefix. */
+void cli_landlock_notes(const struct nip_policy *p, int best_effort, const char *prefix, FILE *f);
 
 /* Progress of an install or fetch by name (progress.c): a bar on stderr
  * when stdout and stderr are terminals (not under -q or NO_COLOR), one

@@ -123,6 +123,8 @@ static int run_policy(const struct cli_opts *o, int argc, char **argv)
 	if (cli_policy_load(argv[2], &p, NULL, &err) < 0)
 		return cli_fail(o, &err);
 	nip_policy_explain(p, o->json, stdout);
+	if (!o->json)
+		cli_landlock_notes(p, 1, "on this kernel: ", stdout);
 	nip_policy_free(p);
 	return 0;
 }
@@ -148,6 +150,7 @@ const struct cli_cmd cli_cmd_policy = {
 	"\n"
 	"Parses the policy and explains it in words (with --json: as one object):\n"
 	"the system calls it pledges, what happens to others, the network, the\n"
-	"files it unveils, its resource limits.\n",
+	"files it unveils, its resource limits; then what works differently on\n"
+	"this kernel (an older Landlock ABI).\n",
 	run_policy,
 };

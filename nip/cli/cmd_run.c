@@ -1,6 +1,8 @@
-/* nip run: a program in its cell. Kept lean because it is on every start:
- * no SQLite before the program runs (the cell's policy is a file beside
- * its deployment); the ProvChain record is written while it runs. */
+/* nip run: a program in its cell. Kept lean because it is on every start,
+ * and built into nip's small front end (nip/front/): no SQLite (the cell's
+ * policy is a file beside its deployment, its start and violations are
+ * appended to the cell-event journal), and the rest of nip (cli_heavy) is
+ * loaded only for a cell with a deployment, for its package's policy. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -195,11 +197,14 @@ static int filter_cache(int rootfd)
 static int package_policy(const struct cli_opts *o, struct nip_policy *p, const char *prog,
 			  struct nip_error *err)
 {
+	const struct cli_heavy *h = cli_heavy(err);
 	struct nip_policy *pkg = NULL;
 	char *text = NULL, *name = NULL, what[200];
 	int rc;
 
-	if (nip_cell_package_policy(o->root, o->cell, prog, &text, &name, err) < 0) {
+	if (!h)
+		return -1;
+	if (h->package_policy(o->root, o->cell, prog, &text, &name, err) < 0) {
 		if (o->verbose)
 			fprintf(stderr, "nip: note: no package policy: %s\n", err->msg);
 		return 0;
@@ -215,26 +220,17 @@ static int package_policy(const struct cli_opts *o, struct nip_policy *p, const 
 	return rc;
 }
 
-struct log_prep {
-	const char *root, *subject, *program, *promises;
-	struct nip_cell_logger *log;
-	int pending; /* the cell-start entry waits for its commit */
-	struct nip_error err;
-};
-
-/* The cell-start entry, made while the cell is set up. */
-static void open_log(void *arg, pid_t pid)
+/* A record in the root's cell-event journal, which the next nip folds
+ * into ProvChain (events.c): one append, so that logging costs a start
+ * next to nothing. A root this user cannot write keeps no record. */
+static void record(const struct cli_opts *o, int rootfd, const char *event, const char *subject,
+		   const char *details)
 {
-	struct log_prep *lp = arg;
-	char details[1200];
+	struct nip_error err;
 
-	if (nip_cell_log_open(lp->root, &lp->log, &lp->err) < 0) {
-		lp->log = NULL;
-		return;
-	}
-	snprintf(details, sizeof details, "pid=%ld program=%.400s pledge=%s", (long)pid, lp->program,
-		 lp->promises);
-	lp->pending = nip_cell_log_begin(lp->log, "cell-start", lp->subject, details, &lp->err) == 0;
+	if (rootfd >= 0 && nip_cell_event_append(rootfd, event, subject, details, &err) < 0 &&
+	    o->verbose)
+		fprintf(stderr, "nip: note: %s not logged: %s\n", event, err.msg);
 }
 
 static void summary(const struct nip_policy *p, char *out, size_t n)
@@ -254,11 +250,10 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	struct nip_cell c;
 	struct nip_error err;
 	char cellpath[300], subject[400], details[1200], promises[600], deploy[4200], state[4200];
-	int rootfd = -1, celldir = -1, status = -1, rc, logged;
+	int rootfd = -1, celldir = -1, status = -1, rc;
 	int cache = -1;
 	unsigned denied = 0;
 	int sigsys = 0;
-	struct log_prep lp = {.root = o->root};
 
 	if ((rc = parse(o, argc, argv, &a)) < 0)
 		return -rc;
@@ -300,11 +295,9 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	}
 	if (nip_policy_add_implied(p, &err) < 0)
 		goto fail;
+	if (o->verbose)
+		cli_landlock_notes(p, a.best_effort, "nip: note: ", stderr);
 	s.cache_fd = cache = filter_cache(rootfd);
-	if (rootfd >= 0) {
-		s.while_starting = open_log;
-		s.while_arg = &lp;
-	}
 	s.name = o->cell;
 	s.policy = p;
 	s.binds = a.binds;
@@ -314,28 +307,20 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	s.best_effort = a.best_effort;
 	s.argv = argv + a.first;
 	s.envp = a.env;
-	/* The record of the start, if this user can write the root's log
-	 * (its node key is the root owner's): made while the cell is set
-	 * up, committed once the program runs. */
-	summary(p, promises, sizeof promises);
-	snprintf(subject, sizeof subject, "cell=%s", o->cell);
-	lp.subject = subject;
-	lp.program = argv[a.first];
-	lp.promises = promises;
 	if (nip_cell_start(&s, &c, &status, &err) < 0)
 		goto fail;
-	logged = lp.pending && nip_cell_log_commit(lp.log, &lp.err) == 0;
-	lp.pending = 0;
-	if (rootfd >= 0 && !logged && o->verbose)
-		fprintf(stderr, "nip: note: cell start not logged: %s\n", lp.err.msg);
+	/* Recorded once the program runs: a start that failed is none. */
+	summary(p, promises, sizeof promises);
+	snprintf(subject, sizeof subject, "cell=%s", o->cell);
+	snprintf(details, sizeof details, "pid=%ld program=%.400s pledge=%s", (long)c.pid,
+		 argv[a.first], promises);
+	record(o, rootfd, "cell-start", subject, details);
 	if (nip_cell_wait(&c, &status, &denied, &sigsys, &err) < 0)
 		goto fail;
-	if (logged && (denied || sigsys)) {
-		snprintf(details, sizeof details, "program=%.400s denied_exec=%u killed_by_filter=%s",
+	if (denied || sigsys) {
+		snprintf(details, sizeof details, "program=%.400s denied=%u killed_by_filter=%s",
 			 argv[a.first], denied, sigsys ? "yes" : "no");
-		if (nip_cell_log_append(lp.log, "cell-violation", subject, details, &lp.err) < 0 &&
-		    o->verbose)
-			fprintf(stderr, "nip: note: violation not logged: %s\n", lp.err.msg);
+		record(o, rootfd, "cell-violation", subject, details);
 	}
 	rc = status;
 	goto out;
@@ -348,9 +333,6 @@ fail:
 out:
 	nip_policy_free(p);
 	nip_policy_free(narrow);
-	if (lp.pending)
-		nip_cell_log_abort(lp.log); /* the program never ran */
-	nip_cell_log_close(lp.log);
 	for (size_t i = 0; i < a.nowned; i++)
 		free(a.owned[i]);
 	if (cache >= 0)

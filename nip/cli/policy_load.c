@@ -97,3 +97,17 @@ int cli_policy_load(const char *arg, struct nip_policy **out, char **text, struc
 	}
 	return 0;
 }
+
+void cli_landlock_notes(const struct nip_policy *p, int best_effort, const char *prefix, FILE *f)
+{
+	struct nip_landlock_plan plan;
+	struct nip_error err;
+
+	if (nip_landlock_plan(p, nip_landlock_abi(), best_effort, &plan, &err) < 0)
+		return; /* the refusal itself comes when the cell starts */
+	for (const char *line = plan.notes; *line;) {
+		size_t n = strcspn(line, "\n");
+		fprintf(f, "%s%.*s (Landlock ABI %d)\n", prefix, (int)n, line, plan.abi);
+		line += n + (line[n] == '\n');
+	}
+}

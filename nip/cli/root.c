@@ -6,6 +6,13 @@
 
 int cli_open_root(const struct cli_opts *o, int write, struct nip_root **out, struct nip_error *err)
 {
+	struct nip_error ferr;
+
+	/* Cell events `nip run` left in the journal join ProvChain first, so
+	 * that what follows (nip log, log verify) sees them. Only the root's
+	 * owner holds the key to sign them; for anyone else they wait. */
+	if (nip_cell_log_fold(o->root, &ferr) < 0 && o->verbose)
+		fprintf(stderr, "nip: note: cell events not folded into the log: %s\n", ferr.msg);
 	return nip_root_open(o->root, write ? NIP_ROOT_WRITE : 0, (double)o->lock_timeout, out, err);
 }
 

@@ -175,6 +175,72 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ -x "$NIP" ]; then
 	fi
 fi
 
+# ---- nip's start ------------------------------------------------------------------------
+# nip run starts without the libraries only the rest of nip needs
+# (DESIGN.md, Rules): the executable links libc and libseccomp.
+check "nip links neither SQLite, libcrypto, libsolv, libsodium, Jansson nor zstd" \
+	sh -c "! ldd '$NIP' | grep -Eq 'sqlite|crypto|solv|sodium|jansson|zstd'"
+check "...and loads them for the other commands (nip list)" "$NIP" --root "$R" list
+
+# ---- /dev/pts (tty) and /dev/shm (cpath, tmppath) -------------------------------------------
+PTY='import os; m, s = os.openpty(); print(os.ttyname(s))'
+SHM='import _posixshmem as p, mmap, os
+fd = p.shm_open("/nip-test", os.O_CREAT | os.O_RDWR, 0o600); os.ftruncate(fd, 4096)
+m = mmap.mmap(fd, 4096); m[0] = 7; p.shm_unlink("/nip-test"); print(m[0])'
+check "openpty works with tty pledged (the default): a devpts of the cell's own" \
+	sh -c "'$NIP' run -- python3 -c '$PTY' | grep -qx /dev/pts/0"
+printf 'pledge stdio rpath wpath cpath proc\n' >"$T/notty.policy"
+check "...and is refused without tty (no /dev/ptmx)" \
+	sh -c "! '$NIP' run --policy '$T/notty.policy' -- python3 -c '$PTY' 2>'$T/pty.err' && grep -q 'No such file' '$T/pty.err'"
+check "shm_open works with cpath and /dev/shm unveiled (the default): a private tmpfs" \
+	sh -c "'$NIP' run -- python3 -c '$SHM' | grep -qx 7"
+printf 'pledge stdio rpath tmppath\n' >"$T/tmppath.policy"
+"$NIP" --root "$R" cell create shm --policy "$T/tmppath.policy" >/dev/null
+check "...and with tmppath, which unveils /dev/shm by itself" \
+	sh -c "'$NIP' --root '$R' run --cell shm -- python3 -c '$SHM' | grep -qx 7"
+printf 'pledge stdio rpath wpath\n' >"$T/noshm.policy"
+check "...and is refused without cpath or tmppath" \
+	sh -c "! '$NIP' run --policy '$T/noshm.policy' -- python3 -c '$SHM' 2>/dev/null"
+check "/dev/shm is not there without cpath or tmppath" \
+	sh -c "! '$NIP' run --policy '$T/noshm.policy' -- test -e /dev/shm"
+
+# ---- execpromises ---------------------------------------------------------------------
+if [ -n "${PROBE:-}" ]; then
+	mkdir -p "$T/xdata" && echo data >"$T/xdata/f"
+	printf 'pledge stdio rpath proc exec\nexecpromises stdio\nunveil /tmp/xdata r\n' >"$T/xp.policy"
+	printf 'pledge stdio rpath proc exec\nunveil /tmp/xdata r\n' >"$T/nxp.policy"
+	xrun() { # POLICY PROBE-ARGS...
+		pol=$1
+		shift
+		"$NIP" run --policy "$pol" --bind "$PROBE:/probe:ro" --bind "$T/xdata:/tmp/xdata:ro" -- /probe "$@"
+	}
+	refused() { # DESC PROBE-ARGS...: the probe exits 3 saying its read was refused
+		desc=$1
+		shift
+		out=$(xrun "$T/xp.policy" "$@" 2>&1)
+		rc=$?
+		if [ $rc -eq 3 ] && printf '%s\n' "$out" | grep -qx 'blocked read: Operation not permitted'; then
+			pass "$desc"
+		else
+			fail "$desc (exit $rc)"
+			printf '%s\n' "$out" | sed 's/^/# /'
+		fi
+	}
+	check "execpromises: the program itself keeps its promises (reads)" \
+		xrun "$T/xp.policy" read /tmp/xdata/f
+	check "...and so does a fork of it" xrun "$T/xp.policy" fork-then read /tmp/xdata/f
+	refused "...a program it starts holds only stdio: its open is refused" exec-then /probe read /tmp/xdata/f
+	refused "...also when a fork of it starts one" fork-then exec-then /probe read /tmp/xdata/f
+	if command -v setarch >/dev/null; then
+		expect 125 'execpromises needs address space randomisation' \
+			"...refused where nip runs without address space randomisation (setarch -R)" \
+			setarch -R "$NIP" run --policy "$T/xp.policy" -- /bin/true
+	fi
+	check "without execpromises a started program reads as the cell permits" \
+		xrun "$T/nxp.policy" exec-then /probe read /tmp/xdata/f
+	check "nip policy check names the execpromises" sh -c "'$NIP' policy check '$T/xp.policy' | grep -qx 'programs: it may start others, which hold only (execpromises): stdio'"
+fi
+
 # ---- the C API alone ---------------------------------------------------------------
 if [ -n "${NIP_EXAMPLE:-}" ]; then
 	mkdir -p "$T/cdir" && echo x >"$T/cdir/file"
@@ -186,6 +252,14 @@ if [ -n "${NIP_EXAMPLE:-}" ]; then
 	check "...cannot widen its pledge" grep -qx 'widen: Operation not permitted' "$T/ex"
 	check "...cannot unveil after locking" grep -qx 'unveil after lock: Operation not permitted' "$T/ex"
 	check "...may narrow" grep -qx 'narrow: ok' "$T/ex"
+	if [ -n "${PROBE:-}" ]; then
+		ASAN_OPTIONS=detect_leaks=0 "$NIP_EXAMPLE" --exec stdio "$PROBE" read /etc/passwd >"$T/ex2"
+		check "nip_pledge(\"stdio rpath proc exec\", \"stdio\"): the caller still reads" grep -qx 'self: readable' "$T/ex2"
+		check "...the program it starts cannot open a file" grep -qx 'blocked read: Operation not permitted' "$T/ex2"
+		ASAN_OPTIONS=detect_leaks=0 "$NIP_EXAMPLE" --exec - "$PROBE" read /etc/passwd >"$T/ex3"
+		check "nip_pledge(..., NULL): the started program reads under the caller's promises" \
+			grep -qx "read /etc/passwd" "$T/ex3"
+	fi
 	check "the example links only libc and libseccomp" sh -c "! ldd '$NIP_EXAMPLE' | grep -Eq 'sodium|sqlite|crypto|solv'"
 fi
 done_testing

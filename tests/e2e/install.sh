@@ -7,6 +7,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 check "make install PREFIX=$T/inst" make -s -C "$top" install SAN="${SAN:-}" PREFIX="$T/inst"
 P=$T/inst
 check "installed nip runs" "$P/bin/nip" --version
+check "the rest of nip is installed beside it (lib/nip/libnip-cli.so)" test -f "$P/lib/nip/libnip-cli.so"
 check "key generate with the installed nip" "$P/bin/nip" key generate "$T/k"
 mkdir -p "$T/stage/bin" && printf 'x\n' >"$T/stage/bin/x"
 check "pack with the installed nip" "$P/bin/nip" pack --key "$T/k" --name x --version 1 -o "$T/x.nip" "$T/stage"
@@ -42,6 +43,7 @@ check "libnipcell.so installed" test -f "$P/lib/libnipcell.so.0"
 check "header nip/cell.h installed" test -f "$P/include/nip/cell.h"
 check "a shipped policy installed" test -f "$P/share/nip/policies/net-client"
 check "the installed nip finds its shipped policies by name" "$P/bin/nip" policy check net-client
+check "the installed nip runs a program in a cell" "$P/bin/nip" --root "$T/none" run -- true
 if command -v cc >/dev/null; then
 	san=""
 	[ "${SAN:-}" = 1 ] && san="-fsanitize=address,undefined"

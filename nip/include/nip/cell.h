@@ -141,6 +141,20 @@ int nip_policy_add_implied(struct nip_policy *p, struct nip_error *err);
 
 /* Landlock's ABI version (0 when the kernel has none). */
 int nip_landlock_abi(void);
+/* What Landlock of ABI `abi` makes of p: the rights and scopes each
+ * ruleset handles, how much of the ruleset attribute that ABI reads, and
+ * what works differently there (notes, one sentence a line). A policy
+ * with unveil lines on a kernel without Landlock is NIP_E_DENIED, unless
+ * best_effort. Rights an older ABI lacks never open a hole: each is
+ * refused by other means (seccomp.c), which the notes name. */
+struct nip_landlock_plan {
+	int abi;
+	uint64_t handled_fs, handled_net, scoped;
+	size_t attr_size;
+	char notes[600];
+};
+int nip_landlock_plan(const struct nip_policy *p, int abi, int best_effort,
+		      struct nip_landlock_plan *out, struct nip_error *err);
 /* Applies the unveil layers to the calling thread (no_new_privs must be
  * set); `program` (or NULL) is readable and executable in every layer. A
  * right the policy needs that this kernel cannot restrict is NIP_E_DENIED
@@ -149,8 +163,11 @@ int nip_landlock_apply(const struct nip_policy *p, const char *program, int best
 		       struct nip_error *err);
 
 #define NIP_SECCOMP_NOTIFY_EXEC 1 /* execve goes to a supervisor (see nip_cell_start) */
+#define NIP_SECCOMP_EXEC_LAYER 2  /* the execpromises layer: see doc/nip-policy.5 */
 /* Loads the pledge filter for `promises`; with NIP_SECCOMP_NOTIFY_EXEC and
- * without the exec promise, *notify_fd receives the listener. */
+ * without the exec promise, *notify_fd receives the listener. With
+ * NIP_SECCOMP_EXEC_LAYER, `promises` are execpromises: a call they do not
+ * grant goes to the supervisor listening on *notify_fd. */
 int nip_seccomp_apply(uint64_t promises, int flags, int *notify_fd, struct nip_error *err);
 
 /* ---- running a program in a cell ---------------------------------------- */
@@ -173,10 +190,6 @@ struct nip_cell_spec {
 	int tty;               /* /dev/tty inside, and keep the terminal session */
 	int best_effort;       /* run even where the kernel cannot enforce all */
 	int cache_fd;          /* a directory for compiled filters, or -1 */
-	/* Called (if set) while PID 1 (pid, as the caller sees it) sets the
-	 * cell up, to overlap the caller's own preparations with it. */
-	void (*while_starting)(void *arg, pid_t pid);
-	void *while_arg;
 	char *const *argv;
 	char *const *envp;
 };

@@ -166,22 +166,30 @@ int nip_txn_cell_remove(struct nip_root *r, const char *cell, int purge, struct 
  * policy by it: a package confines itself further, never less. */
 int nip_cell_package_policy(const char *rootpath, const char *cell, const char *program,
 			    char **policy, char **package, struct nip_error *err);
-/* ProvChain entries about cells (starts, violations) written without the
- * root's lock and without waiting for fsync (nip_db_relaxed): `nip run`
- * opens the logger while the cell is being set up and appends once the
- * program runs. Needs the node key (the root owner's). */
-struct nip_cell_logger;
-int nip_cell_log_open(const char *rootpath, struct nip_cell_logger **out, struct nip_error *err);
-int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char *subject,
-			const char *details, struct nip_error *err);
-/* The same in two steps: the entry is made (and the log's write lock
- * held) while the cell starts, and committed once the program runs, or
- * dropped when it did not start. */
-int nip_cell_log_begin(struct nip_cell_logger *l, const char *event, const char *subject,
-		       const char *details, struct nip_error *err);
-int nip_cell_log_commit(struct nip_cell_logger *l, struct nip_error *err);
-void nip_cell_log_abort(struct nip_cell_logger *l);
-void nip_cell_log_close(struct nip_cell_logger *l);
+/* ProvChain entries about cells (starts, violations). `nip run` appends
+ * them to the cell-event journal ROOT/cells/.events (events.c), one
+ * unsynced append and nothing else, so that logging costs a start nothing;
+ * nip_cell_log_fold moves them into ProvChain, signed with the node key
+ * (the root owner's), without the root's lock and without waiting for
+ * fsync (nip_db_relaxed). The CLI folds before it opens a root, so `nip
+ * log` and `nip log verify` see every start. */
+#define NIP_CELL_EVENTS "cells/.events"
+#define NIP_CELL_EVENT_MAX 2048u	     /* a record's line */
+#define NIP_CELL_EVENTS_MAX (16u << 20) /* the journal folded at once */
+struct nip_cell_event {
+	long long sec;
+	long nsec;
+	char *event, *subject, *details; /* point into the parsed line */
+};
+int nip_cell_event_append(int rootfd, const char *event, const char *subject, const char *details,
+			  struct nip_error *err);
+/* One line, without its newline, parsed in place: 0, or -1 when it is
+ * not a record. */
+int nip_cell_event_parse(char *line, struct nip_cell_event *out);
+/* Folds the journal into ProvChain, each record once even across a crash
+ * (the database remembers the folded bytes by their hash). 0 also when
+ * there is nothing to fold. */
+int nip_cell_log_fold(const char *rootpath, struct nip_error *err);
 
 /* ProvChain against the node key and the anchor kept outside the database. */
 int nip_txn_log_verify(struct nip_root *r, int64_t *bad_seq, struct nip_error *err);

@@ -8,24 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "txn_internal.h"
-
-int nip_cell_name_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
-			return 0;
-	}
-	return 1;
-}
 
 int nip_txn_cell_create(struct nip_root *r, const char *cell, const char *policy,
 			struct nip_error *err)
@@ -172,75 +160,155 @@ out:
 	return rc;
 }
 
-struct nip_cell_logger {
+/* The node key and a connection of its own, relaxed (no fsync per
+ * commit): cell events are not state changes. */
+struct logger {
 	struct nip_seckey node;
 	struct nip_db *db;
 };
 
-void nip_cell_log_close(struct nip_cell_logger *l)
+static void logger_close(struct logger *l)
 {
-	if (!l)
-		return;
 	nip_seckey_wipe(&l->node);
 	nip_db_close(l->db);
-	free(l);
 }
 
-int nip_cell_log_open(const char *rootpath, struct nip_cell_logger **out, struct nip_error *err)
+static int logger_open(const char *rootpath, struct logger *l, struct nip_error *err)
 {
-	struct nip_cell_logger *l = calloc(1, sizeof *l);
 	char path[4096];
-	int keys = -1, rc = -1;
+	int keys, rc;
 
-	if (!l)
-		return nip_err(err, NIP_E_NOMEM, "out of memory");
+	memset(l, 0, sizeof *l);
 	snprintf(path, sizeof path, "%s/keys", rootpath);
-	if ((keys = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		nip_err_sys(err, NIP_E_DENIED, errno, "%s", path);
-		goto out;
-	}
-	if (nip_seckey_load(keys, "node.key", NULL, &l->node, err) < 0 ||
-	    nip_db_open(rootpath, 0, &l->db, err) < 0 || nip_db_relaxed(l->db, err) < 0)
-		goto out;
-	*out = l;
-	l = NULL;
-	rc = 0;
-out:
-	nip_cell_log_close(l);
-	if (keys >= 0)
-		close(keys);
+	if ((keys = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return nip_err_sys(err, NIP_E_DENIED, errno, "%s", path);
+	rc = nip_seckey_load(keys, "node.key", NULL, &l->node, err) < 0 ||
+			     nip_db_open(rootpath, 0, &l->db, err) < 0 || nip_db_relaxed(l->db, err) < 0
+		     ? -1
+		     : 0;
+	close(keys);
+	if (rc < 0)
+		logger_close(l);
 	return rc;
 }
 
-int nip_cell_log_begin(struct nip_cell_logger *l, const char *event, const char *subject,
-		       const char *details, struct nip_error *err)
+#define FOLDED_KEY "cell-events-folded" /* "LENGTH SHA256": the bytes folded last */
+
+/* How many leading bytes of the journal were folded already: a fold that
+ * committed but died before emptying the journal left them. */
+static size_t already_folded(struct nip_db *db, const char *buf, size_t len, struct nip_error *err)
 {
+	char *mark = NULL, hex[2 * NIP_SHA256_LEN + 1];
+	uint8_t sum[NIP_SHA256_LEN];
+	unsigned long long n;
+	size_t done = 0;
+
+	if (nip_db_config_get(db, FOLDED_KEY, &mark, err) < 0 || !mark)
+		return 0;
+	if (sscanf(mark, "%llu %64s", &n, hex) == 2 && n <= len && n > 0) {
+		char have[2 * NIP_SHA256_LEN + 1];
+		nip_sha256(buf, (size_t)n, sum);
+		nip_hex(sum, sizeof sum, have);
+		if (strcmp(have, hex) == 0)
+			done = (size_t)n;
+	}
+	free(mark);
+	return done;
+}
+
+static int fold_records(struct logger *l, char *buf, size_t len, size_t from, struct nip_error *err)
+{
+	char mark[32 + 2 * NIP_SHA256_LEN], hex[2 * NIP_SHA256_LEN + 1], details[NIP_CELL_EVENT_MAX + 64];
+	uint8_t sum[NIP_SHA256_LEN];
+
+	/* The mark covers the bytes as they were read: hashed first, since
+	 * parsing cuts the lines in place. */
+	nip_sha256(buf, len, sum);
+	nip_hex(sum, sizeof sum, hex);
+	snprintf(mark, sizeof mark, "%zu %s", len, hex);
 	if (nip_db_begin(l->db, err) < 0)
 		return -1;
-	if (nip_provchain_append(l->db, &l->node, event, subject, details, err) < 0) {
-		nip_db_rollback(l->db);
-		return -1;
+	for (char *line = buf + from, *end; line < buf + len; line = end + 1) {
+		struct nip_cell_event e;
+		struct tm tm;
+		time_t t;
+		char when[32];
+
+		end = memchr(line, '\n', (size_t)(buf + len - line));
+		*end = '\0';
+		if (nip_cell_event_parse(line, &e) < 0)
+			continue; /* not a record: nothing to sign */
+		t = (time_t)e.sec;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+		/* The entry's own time is the fold's; when it happened is said. */
+		snprintf(details, sizeof details, "%s at=%s.%03ldZ", e.details, when, e.nsec / 1000000);
+		if (nip_provchain_append(l->db, &l->node, e.event, e.subject, details, err) < 0)
+			goto fail;
 	}
+	if (nip_db_config_set(l->db, FOLDED_KEY, mark, err) < 0 || nip_db_commit(l->db, err) < 0)
+		goto fail;
 	return 0;
+fail:
+	nip_db_rollback(l->db);
+	return -1;
 }
 
-int nip_cell_log_commit(struct nip_cell_logger *l, struct nip_error *err)
+int nip_cell_log_fold(const char *rootpath, struct nip_error *err)
 {
-	return nip_db_commit(l->db, err);
-}
+	struct logger l = {0};
+	struct stat st;
+	char path[4200], *buf = NULL;
+	size_t len = 0, from;
+	ssize_t n;
+	int fd, rc = -1, opened = 0;
 
-void nip_cell_log_abort(struct nip_cell_logger *l)
-{
-	if (l)
-		nip_db_rollback(l->db);
-}
-
-int nip_cell_log_append(struct nip_cell_logger *l, const char *event, const char *subject,
-			const char *details, struct nip_error *err)
-{
-	if (nip_cell_log_begin(l, event, subject, details, err) < 0)
-		return -1;
-	return nip_cell_log_commit(l, err);
+	snprintf(path, sizeof path, "%s/%s", rootpath, NIP_CELL_EVENTS);
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : nip_err_sys(err, NIP_E_IO, errno, "%s", path);
+	/* Appenders wait meanwhile: nothing is written between the read and
+	 * the truncation. */
+	if (fstat(fd, &st) < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s", path);
+		goto out;
+	}
+	if (st.st_size == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > NIP_CELL_EVENTS_MAX) {
+		nip_err(err, NIP_E_LIMIT, "%s: %lld bytes (at most %u)", path, (long long)st.st_size,
+			NIP_CELL_EVENTS_MAX);
+		goto out;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		nip_err(err, NIP_E_NOMEM, "out of memory");
+		goto out;
+	}
+	while (len < (size_t)st.st_size && (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	/* A last line without its newline is an append cut short: it stays
+	 * out of the fold and is dropped with the rest. */
+	while (len && buf[len - 1] != '\n')
+		len--;
+	if (logger_open(rootpath, &l, err) < 0)
+		goto out;
+	opened = 1;
+	if ((from = already_folded(l.db, buf, len, err)) < len && fold_records(&l, buf, len, from, err) < 0)
+		goto out;
+	/* Committed: emptying the journal may fail or be lost in a crash, the
+	 * mark then tells the next fold to skip what was folded. */
+	if (ftruncate(fd, 0) < 0) {
+		nip_err_sys(err, NIP_E_IO, errno, "%s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (opened)
+		logger_close(&l);
+	free(buf);
+	close(fd);
+	return rc;
 }
 
 /* The program as the cell will find it: an absolute name as given, else

@@ -12,19 +12,6 @@
 
 #include "txn_internal.h"
 
-int nip_cell_name_check(const char *name, struct nip_error *err)
-{
-	char s[80];
-	size_t len = strlen(name);
-
-	if (len == 0 || len > NIP_CELL_NAME_MAX || name[0] == '-' ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != len)
-		return nip_err(err, NIP_E_USAGE,
-			       "cell name \"%s\": use 1 to %d letters, digits, '_' or '-' (not first)",
-			       nip_shorten(name, s, sizeof s), NIP_CELL_NAME_MAX);
-	return 0;
-}
-
 void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "%s-%lld", cell, (long long)gen);

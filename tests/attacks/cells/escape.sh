@@ -98,6 +98,31 @@ fi
 kill "$victim" 2>/dev/null
 wait "$victim" 2>/dev/null
 
+# execpromises: what the program starts holds only them. The program may
+# read (rpath) and start programs; the probe it starts tries to read the
+# secret's neighbour that the policy unveils, beyond its execpromises.
+cat >"$T/exec.policy" <<'P'
+pledge stdio rpath proc exec
+execpromises stdio
+unveil /secret r
+P
+out=$("$NIP" --root "$R" run --policy "$T/exec.policy" --bind "$PROBE:/probe:ro" \
+	--bind "$T/secret:/secret:ro" -- /probe exec-then /probe read /secret/key 2>&1)
+if [ $? -eq 3 ] && printf '%s\n' "$out" | grep -qx 'blocked read: Operation not permitted'; then
+	pass "execpromises: a started program's open (the probe's own executable started again, told apart by its auxiliary vector) stopped by the exec layer (Operation not permitted)"
+else
+	fail "execpromises: a started program read beyond its execpromises"
+	printf '%s\n' "$out" | sed 's/^/# /'
+fi
+out=$("$NIP" --root "$R" run --policy "$T/exec.policy" --bind "$PROBE:/probe:ro" \
+	--bind "$T/secret:/secret:ro" -- /probe exec-then /probe exec-then /probe read /secret/key 2>&1)
+if printf '%s\n' "$out" | grep -qx 'blocked exec-then: Operation not permitted'; then
+	pass "execpromises: a started program cannot start another (no exec among them)"
+else
+	fail "execpromises: a started program started another"
+	printf '%s\n' "$out" | sed 's/^/# /'
+fi
+
 # The program itself and pledged calls still work: the filter is not a wall.
 out=$(run_probe read-direct /dev/zero 2>&1)
 same "a read the policy allows succeeds inside (/dev/zero, unveiled for every program)" \

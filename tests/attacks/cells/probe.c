@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -61,7 +62,7 @@ static int want_eperm(const char *what, long rc)
 	return blocked(what, errno);
 }
 
-int main(int argc, char **argv)
+static int probe(int argc, char **argv)
 {
 	const char *a = argc > 1 ? argv[1] : "";
 	const char *secret = argc > 2 ? argv[2] : "/etc/passwd";
@@ -208,6 +209,35 @@ int main(int argc, char **argv)
 		execv(args[0], args);
 		return blocked(a, errno);
 	}
+	/* execpromises: the program (or a fork of it) runs under its
+	 * promises, what it starts under the execpromises. */
+	if (!strcmp(a, "exec-then") && argc > 2) {
+		execv(argv[2], argv + 2);
+		return blocked(a, errno);
+	}
+	if (!strcmp(a, "fork-then") && argc > 2) {
+		int st;
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(probe(argc - 1, argv + 1));
+		if (pid < 0 || waitpid(pid, &st, 0) < 0)
+			return blocked(a, errno);
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+	if (!strcmp(a, "read") && argc > 2) {
+		/* Here reading is what may be hoped for: exit 0 if it works. */
+		char c;
+		int fd = open(argv[2], O_RDONLY);
+		if (fd < 0 || read(fd, &c, 1) < 0)
+			return blocked(a, errno) + 3;
+		printf("read %s\n", argv[2]);
+		return 0;
+	}
 	fprintf(stderr, "probe: unknown attack '%s'\n", a);
 	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	return probe(argc, argv);
 }
