@@ -77,16 +77,6 @@ struct zread;
 typedef void zread_sink(void *ctx, const unsigned char *p, size_t n, int frame);
 struct zread *zread_new(int fd, int threaded, zread_sink *sink, void *sink_ctx,
 			struct nip_error *err);
-/* After the head frame the decompressing thread waits for this call (the
- * caller makes it once, whether it reads on or not). With a tap, every
- * later chunk goes through tap on that thread, with its offset in the
- * decompressed stream, before the caller can read it. Returns 1 when the
- * tap will run, 0 when there is no thread to run it (the caller then does
- * that work itself). */
-typedef void zread_tap(void *ctx, const unsigned char *p, size_t n, uint64_t offset);
-int zread_release(struct zread *z, zread_tap *tap, void *ctx);
-/* The offset in the decompressed stream of the next byte to read. */
-uint64_t zread_tell(const struct zread *z);
 /* Exactly n bytes, or NIP_E_FORMAT "truncated". */
 int zread_exact(struct zread *z, void *dst, size_t n, struct nip_error *err);
 /* Zero copy: up to max bytes in place; *len 0 only at the end of the stream. */

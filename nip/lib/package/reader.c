@@ -112,90 +112,6 @@ static void zseen_sink(void *ctx, const unsigned char *p, size_t n, int frame)
 		nip_sha256_update(s->payload, p, n);
 }
 
-/* Hashing the payload's files on the decompressing thread. During an
- * install the reading thread also writes every file into the store and
- * was the busier one (perf: 60% of the samples, a third of them SHA-256,
- * against 30% for the decompressor). The signed manifest fixes every
- * header, so where each file's bytes lie in the stream is known before
- * they arrive; the tap hashes those ranges as chunks pass, and the reader
- * compares each digest once it has read the file's last byte, which the
- * tap saw first. Headers are still compared by the reader. */
-struct ztap {
-	struct zrange {
-		uint64_t off, len;
-	} *r;
-	uint8_t (*digest)[NIP_SHA256_LEN];
-	size_t n;
-	size_t next;     /* the tap's: the range it is hashing */
-	size_t used;     /* the reader's: the range it reads next */
-	struct nip_sha256 *h;
-};
-
-static void ztap_free(struct ztap *t)
-{
-	free(t->r);
-	free(t->digest);
-	nip_sha256_free(t->h);
-}
-
-static void ztap_chunk(void *ctx, const unsigned char *p, size_t n, uint64_t off)
-{
-	struct ztap *t = ctx;
-	uint64_t end = off + n;
-
-	while (t->next < t->n) {
-		const struct zrange *r = &t->r[t->next];
-		uint64_t a, b;
-		if (r->off >= end)
-			break;
-		a = r->off > off ? r->off : off;
-		b = r->off + r->len < end ? r->off + r->len : end;
-		if (a == r->off)
-			nip_sha256_reset(t->h);
-		nip_sha256_update(t->h, p + (a - off), (size_t)(b - a));
-		if (b < r->off + r->len)
-			break;
-		nip_sha256_final(t->h, t->digest[t->next++]);
-	}
-}
-
-/* Where each non-empty file's bytes lie, from `at` (the payload's start):
- * the same headers that expect_header will compare, sizes and padding. */
-static int ztap_layout(struct ztap *t, const struct nip_manifest *m, uint64_t at,
-		       struct nip_error *err)
-{
-	struct nip_buf hdr;
-	size_t k = 0;
-	int rc = -1;
-
-	nip_buf_init(&hdr, TAR_HEADER_MAX, "header");
-	t->r = calloc(m->nfiles ? m->nfiles : 1, sizeof *t->r);
-	t->digest = calloc(m->nfiles ? m->nfiles : 1, sizeof *t->digest);
-	if (!t->r || !t->digest || !(t->h = nip_sha256_new(err))) {
-		nip_err(err, NIP_E_NOMEM, "package: out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < m->nfiles; i++) {
-		const struct nip_file *f = &m->files[i];
-		struct tar_member tm;
-		tar_member_of_file(f, m->prov.source_date_epoch, &tm);
-		hdr.len = 0;
-		if (tar_header(&tm, &hdr, err) < 0)
-			goto out;
-		at += hdr.len;
-		if (f->type != NIP_FT_FILE)
-			continue;
-		if (f->size)
-			t->r[k++] = (struct zrange){at, f->size};
-		at += f->size + tar_padding(f->size);
-	}
-	t->n = k;
-	rc = 0;
-out:
-	nip_buf_free(&hdr);
-	return rc;
-}
-
 /* The head of the archive: .NIPINFO and .NIPSIG, verified and parsed. */
 static int read_head(struct zread *z, const struct nip_pubkey *keys, size_t nkeys,
 		     struct nip_package *pkg, struct zseen *seen, struct nip_error *err)
@@ -272,24 +188,12 @@ out:
 }
 
 static int read_file_data(struct zread *z, const struct nip_file *f, struct nip_sha256 *h,
-			  struct ztap *tap, const struct nip_read_ops *ops, void *ctx,
-			  struct nip_error *err)
+			  const struct nip_read_ops *ops, void *ctx, struct nip_error *err)
 {
 	uint64_t left = f->size;
 	uint8_t got[NIP_SHA256_LEN];
-	const struct zrange *r = NULL;
 
-	if (tap && f->size) {
-		/* Cannot differ once every header matched; checked anyway,
-		 * since the tap's digest stands in for this reader's own. */
-		if (tap->used >= tap->n || (r = &tap->r[tap->used])->off != zread_tell(z) ||
-		    r->len != f->size)
-			return nip_err(err, NIP_E_INTERNAL, "%s: payload layout out of step", f->path);
-		tap->used++;
-		h = NULL;
-	}
-	if (h)
-		nip_sha256_reset(h);
+	nip_sha256_reset(h);
 	while (left) {
 		const unsigned char *p;
 		size_t n;
@@ -297,17 +201,13 @@ static int read_file_data(struct zread *z, const struct nip_file *f, struct nip_
 			return nip_err_prefix(err, "%s: ", f->path);
 		if (!n)
 			return nip_err(err, NIP_E_FORMAT, "%s: truncated", f->path);
-		if (h)
-			nip_sha256_update(h, p, n);
+		nip_sha256_update(h, p, n);
 		if (ops && ops->data && ops->data(ctx, p, n, err) < 0)
 			return -1;
 		zread_advance(z, n);
 		left -= n;
 	}
-	if (r)
-		memcpy(got, tap->digest[r - tap->r], sizeof got);
-	else
-		nip_sha256_final(h, got);
+	nip_sha256_final(h, got);
 	if (memcmp(got, f->sha256, sizeof got) != 0) {
 		char a[NIP_SHA256_HEX], b[NIP_SHA256_HEX];
 		nip_hex(got, sizeof got, a);
@@ -319,8 +219,7 @@ static int read_file_data(struct zread *z, const struct nip_file *f, struct nip_
 }
 
 static int read_payload(struct zread *z, const struct nip_package *pkg, struct zseen *seen,
-			struct ztap *tap, const struct nip_read_ops *ops, void *ctx,
-			struct nip_error *err)
+			const struct nip_read_ops *ops, void *ctx, struct nip_error *err)
 {
 	const struct nip_manifest *m = pkg->manifest;
 	struct nip_buf want, got;
@@ -341,7 +240,7 @@ static int read_payload(struct zread *z, const struct nip_package *pkg, struct z
 			goto out;
 		if (ops && ops->begin && ops->begin(ctx, f, err) < 0)
 			goto out;
-		if (f->type == NIP_FT_FILE && read_file_data(z, f, h, tap, ops, ctx, err) < 0)
+		if (f->type == NIP_FT_FILE && read_file_data(z, f, h, ops, ctx, err) < 0)
 			goto out;
 		if (ops && ops->end && ops->end(ctx, f, err) < 0)
 			goto out;
@@ -379,8 +278,7 @@ static int read_package(int fd, const struct nip_pubkey *keys, size_t nkeys, int
 	struct nip_package *pkg = calloc(1, sizeof *pkg);
 	struct zread *z = NULL;
 	struct zseen seen = {0};
-	struct ztap tap = {0};
-	int rc = -1, tapped = 0;
+	int rc = -1;
 
 	nip_buf_init(&seen.head, raw_frame_size(NIP_MANIFEST_MAX + NIP_SIG_MAX + 4 * TAR_BLOCK),
 		     "package head");
@@ -393,19 +291,9 @@ static int read_package(int fd, const struct nip_pubkey *keys, size_t nkeys, int
 	if (read_head(z, keys, nkeys, pkg, &seen, err) < 0)
 		goto out;
 	if (whole) {
-		/* Only a reader that also writes what it reads gains from
-		 * handing the hashing over; one that only verifies would
-		 * leave the decompressor doing both. */
-		if (ops && ops->data) {
-			if (ztap_layout(&tap, pkg->manifest, zread_tell(z), err) < 0)
-				goto out;
-			tapped = zread_release(z, ztap_chunk, &tap);
-		} else {
-			zread_release(z, NULL, NULL);
-		}
 		if (ops && ops->manifest && ops->manifest(ctx, pkg->manifest, pkg->cid, err) < 0)
 			goto out;
-		if (read_payload(z, pkg, &seen, tapped ? &tap : NULL, ops, ctx, err) < 0)
+		if (read_payload(z, pkg, &seen, ops, ctx, err) < 0)
 			goto out;
 	}
 	if (out) {
@@ -414,8 +302,7 @@ static int read_package(int fd, const struct nip_pubkey *keys, size_t nkeys, int
 	}
 	rc = 0;
 out:
-	zread_free(z); /* first: the tap runs until the thread stops */
-	ztap_free(&tap);
+	zread_free(z);
 	nip_buf_free(&seen.head);
 	nip_sha256_free(seen.payload);
 	nip_package_free(pkg);

@@ -26,7 +26,6 @@ struct chunk {
 	int last;      /* the stream ended after this chunk */
 	int frame_end; /* frame number frame_end ended with this chunk, or 0 */
 	int failed;    /* err holds why */
-	uint64_t start; /* offset of data[0] in the decompressed stream */
 	struct nip_error err;
 };
 
@@ -54,13 +53,6 @@ struct zread {
 	 * twice and a changing or unseekable file cannot differ. */
 	zread_sink *zsink;
 	void *zsink_ctx;
-
-	/* The producer waits after the head frame until the reader, having
-	 * checked the signature and parsed the manifest, says what to do
-	 * with the payload: decompress it, and hand each chunk to the tap. */
-	int released;
-	zread_tap *tap;
-	void *tap_ctx;
 
 	/* consumer side */
 	struct chunk *cur;
@@ -156,7 +148,6 @@ static int produce(struct zread *z, struct chunk *c)
 				       "compression ratio exceeds %u:1 (a decompression bomb?)",
 				       NIP_RATIO_MAX);
 	}
-	c->start = z->zout;
 	z->zout += out.pos;
 	c->len = out.pos;
 	if (z->eof && z->inb.pos == z->inb.size) {
@@ -188,17 +179,10 @@ static void *producer(void *arg)
 		c->len = 0;
 		c->last = c->frame_end = 0;
 		c->failed = produce(z, c) < 0;
-		/* The tap sees the chunk before the reader does: whatever it
-		 * computes from bytes the reader has read is ready by then. */
-		if (!c->failed && z->tap && z->frames > 1)
-			z->tap(z->tap_ctx, c->data, c->len, c->start);
 		pthread_mutex_lock(&z->mu);
 		tail = (tail + 1) % NCHUNKS;
 		z->count++;
 		pthread_cond_broadcast(&z->cv);
-		if (c->frame_end == 1)
-			while (!z->released && !z->stop)
-				pthread_cond_wait(&z->cv, &z->mu);
 		pthread_mutex_unlock(&z->mu);
 		if (c->failed || c->last)
 			break;
@@ -283,10 +267,6 @@ static int next_chunk(struct zread *z, struct nip_error *err)
 			pthread_mutex_unlock(&z->mu);
 			goto done;
 		}
-		/* Reading on past the head frame (a malformed head) must not
-		 * wait for a release that will never come. */
-		if (z->cur->frame_end == 1)
-			z->released = 1;
 		z->head = (z->head + 1) % NCHUNKS;
 		z->count--;
 		pthread_cond_broadcast(&z->cv);
@@ -305,28 +285,6 @@ done:
 	return 0;
 }
 
-
-int zread_release(struct zread *z, zread_tap *tap, void *ctx)
-{
-	if (!z->threaded)
-		return 0;
-	pthread_mutex_lock(&z->mu);
-	if (z->released) { /* by next_chunk: a reader went past the head */
-		pthread_mutex_unlock(&z->mu);
-		return 0;
-	}
-	z->tap = tap;
-	z->tap_ctx = ctx;
-	z->released = 1;
-	pthread_cond_broadcast(&z->cv);
-	pthread_mutex_unlock(&z->mu);
-	return tap != NULL;
-}
-
-uint64_t zread_tell(const struct zread *z)
-{
-	return z->cur ? z->cur->start + z->pos : 0;
-}
 
 int zread_peek(struct zread *z, const unsigned char **p, size_t *len, size_t max,
 	       struct nip_error *err)
