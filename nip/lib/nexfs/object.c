@@ -13,7 +13,14 @@
 struct nip_object_writer {
 	struct nip_nexfs *fs;
 	struct tmp_file t;
+	uint64_t size;
 };
+
+/* Smaller objects are left to the final syncfs: handing each over costs
+ * more than starting its few pages early saves (eatmydata runs: 0.1 s per
+ * 15,000 files), and the larger ones hold most of the bytes (73% of a
+ * tree of /usr/include, /usr/lib/gcc and /usr/share/doc). */
+#define WRITEBACK_MIN (64u << 10)
 
 int nip_object_has(struct nip_nexfs *fs, const uint8_t hash[NIP_SHA256_LEN], uint32_t mode,
 		   int is_link)
@@ -32,6 +39,7 @@ int nip_object_begin(struct nip_nexfs *fs, struct nip_object_writer **out, struc
 	if (!w)
 		return nip_err(err, NIP_E_NOMEM, "nexfs: out of memory");
 	w->fs = fs;
+	w->size = 0;
 	if (tmp_open(fs, &w->t, err) < 0) {
 		free(w);
 		return -1;
@@ -42,6 +50,7 @@ int nip_object_begin(struct nip_nexfs *fs, struct nip_object_writer **out, struc
 
 int nip_object_write(struct nip_object_writer *w, const void *p, size_t n, struct nip_error *err)
 {
+	w->size += n;
 	return nip_write_full(w->t.fd, p, n, "nexfs/tmp: object", err);
 }
 
@@ -68,7 +77,8 @@ int nip_object_commit(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256
 		nip_object_abort(w);
 		return rc;
 	}
-	writeback_push(w->fs, w->t.fd);
+	if (w->size >= WRITEBACK_MIN)
+		writeback_push(w->fs, w->t.fd);
 	rc = tmp_link(w->fs, &w->t, w->fs->objects_fd, name, err);
 	free(w);
 	return rc;
