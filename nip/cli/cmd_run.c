@@ -194,21 +194,26 @@ static int filter_cache(int rootfd)
 
 /* A package's own policy narrows the cell's. A root this user cannot
  * read leaves the cell's policy alone, which bounds it anyway. */
-static int package_policy(const struct cli_opts *o, struct nip_policy *p, const char *prog,
-			  struct nip_error *err)
+static int package_policy(const struct cli_opts *o, int celldir, struct nip_policy *p,
+			  const char *prog, struct nip_error *err)
 {
-	const struct cli_heavy *h = cli_heavy(err);
+	const struct cli_heavy *h;
 	struct nip_policy *pkg = NULL;
 	char *text = NULL, *name = NULL, what[200];
 	int rc;
 
-	if (!h)
+	if ((rc = nip_run_index_lookup(celldir, prog, &text, &name, err)) < 0)
+		return -1;
+	if (rc == 1)
+		goto found;
+	if (!(h = cli_heavy(err)))
 		return -1;
 	if (h->package_policy(o->root, o->cell, prog, &text, &name, err) < 0) {
 		if (o->verbose)
 			fprintf(stderr, "nip: note: no package policy: %s\n", err->msg);
 		return 0;
 	}
+found:
 	if (!text)
 		return 0;
 	snprintf(what, sizeof what, "package %.100s's policy", name);
@@ -286,7 +291,7 @@ static int run_run(const struct cli_opts *o, int argc, char **argv)
 	}
 	if (cell_policy(celldir, o->cell, &p, &err) < 0)
 		goto fail;
-	if (s.deploy && package_policy(o, p, argv[a.first], &err) < 0)
+	if (s.deploy && package_policy(o, celldir, p, argv[a.first], &err) < 0)
 		goto fail;
 	if (a.policy) {
 		/* --policy narrows the cell's policy; it never widens it. */

@@ -99,6 +99,18 @@ check "install a package with its own policy" "$NIP" --root "$R" install --cell 
 rc=$?
 same "the package's policy narrows the cell's: no inet, wget fails" "$([ $rc -ne 0 ] && echo refused)" refused
 same "...while what both allow works" "$("$NIP" --root "$R" run --cell pkg -- echo fine)" fine
+# That answer came from the run index written with the deployment, which
+# names the package and its policy; without the index nip asks the database.
+check "the deployment has its run index" grep -q "pledge stdio rpath" "$R/cells/pkg/.run/pkg-1"
+check "which names the package's files" grep -qa "bin/busybox" "$R/cells/pkg/.run/pkg-1"
+rm "$R/cells/pkg/.run/pkg-1"
+"$NIP" --root "$R" run --cell pkg -- wget -qO- "http://127.0.0.1:$port/" >"$T/.out" 2>&1
+rc=$?
+same "without the index, the database gives the same answer" "$([ $rc -ne 0 ] && echo refused)" refused
+printf 'nip-run-index-1\0busybox\0' >"$R/cells/pkg/.run/pkg-1"
+"$NIP" --root "$R" run --cell pkg -- wget -qO- "http://127.0.0.1:$port/" >"$T/.out" 2>&1
+rc=$?
+same "a torn index is not trusted: the database answers" "$([ $rc -ne 0 ] && echo refused)" refused
 check "cell remove pkg" "$NIP" --root "$R" cell remove --purge pkg
 kill "$srv" 2>/dev/null
 wait "$srv" 2>/dev/null

@@ -166,6 +166,17 @@ int nip_txn_cell_remove(struct nip_root *r, const char *cell, int purge, struct 
  * policy by it: a package confines itself further, never less. */
 int nip_cell_package_policy(const char *rootpath, const char *cell, const char *program,
 			    char **policy, char **package, struct nip_error *err);
+/* The same from the run index the deployment was written with (no
+ * database: runindex.c), for the cell whose directory is celldir: 1 when
+ * the index answered (*policy may still be NULL), 0 when there is none,
+ * and the caller asks nip_cell_package_policy. */
+int nip_run_index_lookup(int celldir, const char *program, char **policy, char **package,
+			 struct nip_error *err);
+/* The program as a cell finds it: an absolute name as given (relative to
+ * the deployment), else the first PATH directory of the deployment that
+ * holds it; -1 when none does. */
+int nip_program_path(int deploy, const char *prog, char *out, size_t outsz);
+
 /* ProvChain entries about cells (starts, violations). `nip run` appends
  * them to the cell-event journal ROOT/cells/.events (events.c), one
  * unsynced append and nothing else, so that logging costs a start nothing;

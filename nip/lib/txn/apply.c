@@ -346,7 +346,8 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	if (faccessat(nip_nexfs_deploy_fd(r->fs), name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    nip_deploy_remove(r->fs, name, err) < 0)
 		goto out;
-	if (nip_deploy_checkout(r->fs, files, nfiles, name, err) < 0 || txn_triggers(r, cell, set, gen, err) < 0)
+	if (nip_deploy_checkout(r->fs, files, nfiles, name, err) < 0 || txn_triggers(r, cell, set, gen, err) < 0 ||
+	    txn_run_index_write(r, cell, name, set, err) < 0)
 		goto out;
 	synced = nip_nexfs_sync_wait(syncer, err);
 	syncer = NULL;

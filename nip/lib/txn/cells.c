@@ -311,25 +311,6 @@ out:
 	return rc;
 }
 
-/* The program as the cell will find it: an absolute name as given, else
- * the first PATH directory of the deployment that holds it. */
-static int program_path(int deploy, const char *prog, char *out, size_t outsz)
-{
-	static const char *const dirs[] = {"usr/local/bin", "usr/bin", "bin", "usr/local/sbin",
-					   "usr/sbin", "sbin"};
-	struct stat st;
-
-	if (strchr(prog, '/')) {
-		snprintf(out, outsz, "%s", prog[0] == '/' ? prog + 1 : prog);
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
-		if ((size_t)snprintf(out, outsz, "%s/%s", dirs[i], prog) < outsz &&
-		    fstatat(deploy, out, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			return 0;
-	return -1;
-}
-
 int nip_cell_package_policy(const char *rootpath, const char *cell, const char *program,
 			    char **policy, char **package, struct nip_error *err)
 {
@@ -344,7 +325,7 @@ int nip_cell_package_policy(const char *rootpath, const char *cell, const char *
 	snprintf(dpath, sizeof dpath, "%s/cells/%s/current", rootpath, cell);
 	if ((deploy = open(dpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 0; /* no deployment: no package */
-	if (program_path(deploy, program, path, sizeof path) < 0) {
+	if (nip_program_path(deploy, program, path, sizeof path) < 0) {
 		close(deploy);
 		return 0;
 	}

@@ -71,6 +71,9 @@ int txn_each_cell(struct nip_root *r, int (*fn)(void *ctx, const char *cell, str
 int txn_reconcile(struct nip_root *r, struct nip_error *err);
 /* ROOT/cells/CELL (made with its state/ if missing), as a dirfd. */
 int txn_cell_dir(struct nip_root *r, const char *cell, struct nip_error *err);
+/* cells/CELL/.run/DEPLOYMENT for `nip run` (runindex.c). */
+int txn_run_index_write(struct nip_root *r, const char *cell, const char *deployment,
+			const struct txn_set *set, struct nip_error *err);
 /* Appends to ProvChain, commits the open transaction, saves the anchor. */
 int txn_logged_commit(struct nip_root *r, const char *event, const char *subject,
 		      const char *details, struct nip_error *err);
