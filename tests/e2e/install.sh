@@ -8,6 +8,7 @@ check "make install PREFIX=$T/inst" make -s -C "$top" install SAN="${SAN:-}" PRE
 P=$T/inst
 check "installed nip runs" "$P/bin/nip" --version
 check "the rest of nip is installed beside it (lib/nip/libnip-cli.so)" test -f "$P/lib/nip/libnip-cli.so"
+check "trackd is installed beside nip and runs" "$P/bin/trackd" --version
 check "key generate with the installed nip" "$P/bin/nip" key generate "$T/k"
 mkdir -p "$T/stage/bin" && printf 'x\n' >"$T/stage/bin/x"
 check "pack with the installed nip" "$P/bin/nip" pack --key "$T/k" --name x --version 1 -o "$T/x.nip" "$T/stage"
