@@ -11,21 +11,6 @@ static const char *const rlimit_names[] = {
 #undef NIP_X
 };
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void perms_letters(unsigned perms, char out[5])
 {
 	int n = 0;
@@ -94,7 +79,7 @@ static void explain_json(const struct nip_policy *p, FILE *f)
 		for (size_t i = 0; i < p->nunveil; i++) {
 			perms_letters(p->unveil[i].perms, letters);
 			fprintf(f, "%s{\"path\":", sep);
-			json_str(f, p->unveil[i].path);
+			nip_json_str(f, p->unveil[i].path);
 			fprintf(f, ",\"perms\":\"%s\",\"layer\":%u,\"implied\":%s}", letters,
 				p->unveil[i].layer, p->unveil[i].implied ? "true" : "false");
 			sep = ",";

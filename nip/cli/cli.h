@@ -117,7 +117,4 @@ struct cli_progress {
 void cli_progress_attach(struct cli_progress *p, const struct cli_opts *o, struct nip_txn_track_opts *t);
 void cli_progress_end(struct cli_progress *p);
 
-/* JSON string escaping for hand-built output. */
-void cli_json_str(FILE *f, const char *s);
-
 #endif

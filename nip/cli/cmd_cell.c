@@ -66,7 +66,7 @@ static int cell_list(const struct cli_opts *o)
 		const char *pol = *c[i].policy ? "own" : "default";
 		if (o->json) {
 			printf("%s{\"name\":", i ? "," : "");
-			cli_json_str(stdout, c[i].name);
+			nip_json_str(stdout, c[i].name);
 			printf(",\"current\":%lld,\"generations\":%lld,\"policy\":\"%s\"}",
 			       (long long)c[i].current, (long long)c[i].generations, pol);
 		} else {

@@ -23,7 +23,7 @@ void cli_txn_report(const struct cli_opts *o, const char *verb, struct nip_txn_r
 				nl = strchr(line, '\n');
 				*nl = '\0';
 				printf("%s", line == res->plan ? "" : ",");
-				cli_json_str(stdout, line);
+				nip_json_str(stdout, line);
 			}
 			printf("]");
 		}
@@ -180,11 +180,11 @@ static void on_bad(void *ctx, const char *what, const char *name, const char *wh
 		printf("bad %s %s: %s\n", what, name, why);
 	} else {
 		fputs(f->n ? ",{\"what\":" : "{\"what\":", f->json);
-		cli_json_str(f->json, what);
+		nip_json_str(f->json, what);
 		fputs(",\"name\":", f->json);
-		cli_json_str(f->json, name);
+		nip_json_str(f->json, name);
 		fputs(",\"why\":", f->json);
-		cli_json_str(f->json, why);
+		nip_json_str(f->json, why);
 		fputc('}', f->json);
 	}
 	f->n++;

@@ -214,9 +214,9 @@ static int run(const struct cli_opts *o, int argc, char **argv)
 		nip_cid_format(j->cid, s);
 		if (o->json) {
 			printf("%s{\"cid\":\"%s\",\"input\":", shown++ ? "," : "", s);
-			cli_json_str(stdout, j->input);
+			nip_json_str(stdout, j->input);
 			printf(",\"output\":");
-			cli_json_str(stdout, j->written);
+			nip_json_str(stdout, j->written);
 			printf("}");
 		} else if (!o->quiet)
 			printf("%s %s\n", s, j->written);
@@ -228,11 +228,11 @@ static int run(const struct cli_opts *o, int argc, char **argv)
 			if (pool.jobs[i].rc < 0) {
 				printf("%s{\"code\":", first ? "" : ",");
 				first = 0;
-				cli_json_str(stdout, nip_err_name(pool.jobs[i].err.code));
+				nip_json_str(stdout, nip_err_name(pool.jobs[i].err.code));
 				printf(",\"input\":");
-				cli_json_str(stdout, pool.jobs[i].input);
+				nip_json_str(stdout, pool.jobs[i].input);
 				printf(",\"message\":");
-				cli_json_str(stdout, pool.jobs[i].err.msg);
+				nip_json_str(stdout, pool.jobs[i].err.msg);
 				printf("}");
 				fprintf(stderr, "nip: error: %s\n", pool.jobs[i].err.msg);
 			}

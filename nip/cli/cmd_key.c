@@ -43,7 +43,7 @@ static int key_generate(const struct cli_opts *o, int argc, char **argv)
 	nip_keyid_format(pub.keyid, id);
 	if (o->json) {
 		printf("{\"keyid\":\"%s\",\"secret\":", id);
-		cli_json_str(stdout, argv[optind]);
+		nip_json_str(stdout, argv[optind]);
 		printf(",\"encrypted\":%s}\n", passfile ? "true" : "false");
 	} else if (o->verbose) {
 		printf("key %s: %s (secret), %s.pub (public)\n", id, argv[optind], argv[optind]);

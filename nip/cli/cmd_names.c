@@ -98,18 +98,18 @@ static void on_found(void *ctx, const struct nip_found *f)
 
 	if (out->o->json) {
 		printf("%s{\"track\":", out->n++ ? "," : "");
-		cli_json_str(stdout, f->track);
+		nip_json_str(stdout, f->track);
 		printf(",\"name\":");
-		cli_json_str(stdout, f->name);
+		nip_json_str(stdout, f->name);
 		printf(",\"version\":");
-		cli_json_str(stdout, f->version);
+		nip_json_str(stdout, f->version);
 		printf(",\"arch\":");
-		cli_json_str(stdout, f->arch);
+		nip_json_str(stdout, f->arch);
 		printf(",\"summary\":");
-		cli_json_str(stdout, f->summary ? f->summary : "");
+		nip_json_str(stdout, f->summary ? f->summary : "");
 		printf(",\"installed\":%s,\"installed_version\":", same ? "true" : "false");
 		if (have)
-			cli_json_str(stdout, have);
+			nip_json_str(stdout, have);
 		else
 			printf("null");
 		printf("}");

@@ -257,7 +257,7 @@ static int run(const struct cli_opts *o, int argc, char **argv)
 		nip_cid_format(cid, s);
 		if (o->json) {
 			printf("{\"cid\":\"%s\",\"path\":", s);
-			cli_json_str(stdout, outpath);
+			nip_json_str(stdout, outpath);
 			printf("}\n");
 		} else {
 			printf("%s %s\n", s, outpath);

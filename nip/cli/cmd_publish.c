@@ -26,13 +26,13 @@ static void report(void *ctx, const char *name, const char *version, const char 
 	struct report_ctx *r = ctx;
 	if (r->o->json) {
 		printf("%s{\"name\":", r->n++ ? "," : "{\"published\":[");
-		cli_json_str(stdout, name);
+		nip_json_str(stdout, name);
 		printf(",\"version\":");
-		cli_json_str(stdout, version);
+		nip_json_str(stdout, version);
 		printf(",\"arch\":");
-		cli_json_str(stdout, arch);
+		nip_json_str(stdout, arch);
 		printf(",\"target\":");
-		cli_json_str(stdout, target);
+		nip_json_str(stdout, target);
 		printf("}");
 	} else if (r->o->verbose) { /* quiet success */
 		printf("published %s %s %s as %s\n", name, version, arch, target);

@@ -45,11 +45,11 @@ static void json_pkgs(const struct nip_generation *g)
 		char cid[NIP_CID_STRLEN];
 		nip_cid_format(g->pkgs[i].cid, cid);
 		printf("%s{\"name\":", i ? "," : "");
-		cli_json_str(stdout, g->pkgs[i].name);
+		nip_json_str(stdout, g->pkgs[i].name);
 		printf(",\"version\":");
-		cli_json_str(stdout, g->pkgs[i].version);
+		nip_json_str(stdout, g->pkgs[i].version);
 		printf(",\"arch\":");
-		cli_json_str(stdout, g->pkgs[i].arch);
+		nip_json_str(stdout, g->pkgs[i].arch);
 		printf(",\"cid\":\"%s\",\"explicit\":%s}", cid, g->pkgs[i].explicit_ ? "true" : "false");
 	}
 	printf("]");
@@ -166,7 +166,7 @@ static void json_rels(FILE *f, const struct nip_track_pkg *p)
 		fprintf(f, "%s\"%s\":[", k ? "," : "", nip_rel_kind_name((enum nip_rel_kind)k));
 		for (size_t i = 0; i < p->nrel[k]; i++) {
 			fprintf(f, "%s", i ? "," : "");
-			cli_json_str(f, p->rel[k][i]);
+			nip_json_str(f, p->rel[k][i]);
 		}
 		fprintf(f, "]");
 	}
@@ -182,17 +182,17 @@ static void on_avail(void *ctx, const struct nip_track_pkg *p)
 	if (p->have_cid)
 		nip_cid_format(p->cid, cid);
 	fprintf(a->json, "%s{\"track\":", a->n ? "," : "");
-	cli_json_str(a->json, p->track);
+	nip_json_str(a->json, p->track);
 	fprintf(a->json, ",\"name\":");
-	cli_json_str(a->json, p->name);
+	nip_json_str(a->json, p->name);
 	fprintf(a->json, ",\"version\":");
-	cli_json_str(a->json, p->version);
+	nip_json_str(a->json, p->version);
 	fprintf(a->json, ",\"arch\":");
-	cli_json_str(a->json, p->arch);
+	nip_json_str(a->json, p->arch);
 	fprintf(a->json, ",\"cid\":\"%s\",\"size\":%llu,\"summary\":", cid, (unsigned long long)p->size);
-	cli_json_str(a->json, p->summary ? p->summary : "");
+	nip_json_str(a->json, p->summary ? p->summary : "");
 	fprintf(a->json, ",\"signer\":");
-	cli_json_str(a->json, p->signer ? p->signer : "");
+	nip_json_str(a->json, p->signer ? p->signer : "");
 	fprintf(a->json, ",\"newer\":%s,\"relations\":", newer ? "true" : "false");
 	json_rels(a->json, p);
 	fprintf(a->json, "}");
@@ -268,16 +268,16 @@ static int run_info(const struct cli_opts *o, int argc, char **argv)
 			nip_buf_free(&b);
 		} else {
 			printf("{\"name\":");
-			cli_json_str(stdout, argv[1]);
+			nip_json_str(stdout, argv[1]);
 			printf(",");
 		}
 		printf("\"installed\":%s,\"available\":[%s],\"newer\":", m ? "true" : "false",
 		       untracked ? "" : json);
 		if (a.newer_version) {
 			printf("{\"version\":");
-			cli_json_str(stdout, a.newer_version);
+			nip_json_str(stdout, a.newer_version);
 			printf(",\"track\":");
-			cli_json_str(stdout, a.newer_track);
+			nip_json_str(stdout, a.newer_track);
 			printf("}");
 		} else {
 			printf("null");
@@ -332,7 +332,7 @@ static int run_files(const struct cli_opts *o, int argc, char **argv)
 	for (size_t i = 0; i < m->nfiles; i++) {
 		if (o->json) {
 			printf("%s", i ? "," : "");
-			cli_json_str(stdout, m->files[i].path);
+			nip_json_str(stdout, m->files[i].path);
 		} else {
 			printf("%s%s\n", m->files[i].path, m->files[i].type == NIP_FT_DIR ? "/" : "");
 		}
@@ -368,9 +368,9 @@ static int run_owner(const struct cli_opts *o, int argc, char **argv)
 	}
 	if (o->json) {
 		printf("{\"name\":");
-		cli_json_str(stdout, name);
+		nip_json_str(stdout, name);
 		printf(",\"version\":");
-		cli_json_str(stdout, version);
+		nip_json_str(stdout, version);
 		printf("}\n");
 	} else {
 		printf("%s %s\n", name, version);
@@ -403,7 +403,7 @@ static int run_generations(const struct cli_opts *o, int argc, char **argv)
 		if (o->json) {
 			printf("%s{\"number\":%lld,\"current\":%s,\"time\":\"%s\",\"reason\":", i ? "," : "",
 			       (long long)gens[i].number, gens[i].current ? "true" : "false", t);
-			cli_json_str(stdout, gens[i].reason ? gens[i].reason : "");
+			nip_json_str(stdout, gens[i].reason ? gens[i].reason : "");
 			printf(",\"packages\":");
 			json_pkgs(&gens[i]);
 			printf("}");

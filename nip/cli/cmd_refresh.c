@@ -42,9 +42,9 @@ static int run_refresh(const struct cli_opts *o, int argc, char **argv)
 			int s = o->json ? nip_err_exit_status(err.code) : cli_fail(o, &err);
 			if (o->json) {
 				printf("%s{\"name\":", first ? "" : ",");
-				cli_json_str(stdout, t[i].name);
+				nip_json_str(stdout, t[i].name);
 				printf(",\"error\":");
-				cli_json_str(stdout, err.msg);
+				nip_json_str(stdout, err.msg);
 				printf("}");
 				first = 0;
 			}
@@ -54,7 +54,7 @@ static int run_refresh(const struct cli_opts *o, int argc, char **argv)
 		}
 		if (o->json) {
 			printf("%s{\"name\":", first ? "" : ",");
-			cli_json_str(stdout, t[i].name);
+			nip_json_str(stdout, t[i].name);
 			printf(",\"changed\":%s,\"parts\":%zu,\"packages\":%zu}", res.changed ? "true" : "false",
 			       res.parts, res.packages);
 			first = 0;

@@ -113,7 +113,7 @@ static int track_init(const struct cli_opts *o, int argc, char **argv)
 		return cli_fail(o, &err);
 	if (o->json) {
 		printf("{\"track\":");
-		cli_json_str(stdout, name);
+		nip_json_str(stdout, name);
 		printf(",\"root_version\":1}\n");
 	} else if (o->verbose) {
 		printf("track %s initialised in %s (publish with nip publish --track %s)\n", name, dir, dir);
@@ -264,7 +264,7 @@ out:
 		return cli_fail(o, &err);
 	if (o->json) {
 		printf("{\"added\":");
-		cli_json_str(stdout, name);
+		nip_json_str(stdout, name);
 		printf("}\n");
 	}
 	return 0;
@@ -290,9 +290,9 @@ static int track_list(const struct cli_opts *o)
 	for (size_t i = 0; i < n; i++) {
 		if (o->json) {
 			printf("%s{\"name\":", i ? "," : "");
-			cli_json_str(stdout, t[i].name);
+			nip_json_str(stdout, t[i].name);
 			printf(",\"url\":");
-			cli_json_str(stdout, t[i].url);
+			nip_json_str(stdout, t[i].url);
 			printf(",\"root_version\":%lld,\"timestamp_version\":%lld,\"packages\":%zu}",
 			       (long long)t[i].root_version, (long long)t[i].timestamp_version, t[i].packages);
 		} else {

@@ -36,7 +36,7 @@ static int trust_add(const struct cli_opts *o, int argc, char **argv)
 	nip_root_close(r);
 	if (o->json) {
 		printf("{\"added\":{\"name\":");
-		cli_json_str(stdout, name ? name : id);
+		nip_json_str(stdout, name ? name : id);
 		printf(",\"keyid\":\"%s\"}}\n", id);
 	}
 	return 0;
@@ -63,7 +63,7 @@ static int trust_list(const struct cli_opts *o)
 		nip_keyid_format(t[i].key.keyid, id);
 		if (o->json) {
 			printf("%s{\"keyid\":\"%s\",\"name\":", i ? "," : "", id);
-			cli_json_str(stdout, t[i].name);
+			nip_json_str(stdout, t[i].name);
 			printf("}");
 		} else {
 			printf("%s %s\n", id, t[i].name);
@@ -92,7 +92,7 @@ static int run_trust(const struct cli_opts *o, int argc, char **argv)
 		nip_root_close(r);
 		if (o->json) {
 			printf("{\"removed\":");
-			cli_json_str(stdout, argv[2]);
+			nip_json_str(stdout, argv[2]);
 			printf("}\n");
 		}
 		return 0;
@@ -148,11 +148,11 @@ static int run_log(const struct cli_opts *o, int argc, char **argv)
 		nip_hex(e[i].hash, sizeof e[i].hash, h);
 		if (o->json) {
 			printf("%s{\"seq\":%lld,\"time\":\"%s\",\"event\":", i ? "," : "", (long long)e[i].seq, t);
-			cli_json_str(stdout, e[i].event);
+			nip_json_str(stdout, e[i].event);
 			printf(",\"subject\":");
-			cli_json_str(stdout, e[i].subject);
+			nip_json_str(stdout, e[i].subject);
 			printf(",\"details\":");
-			cli_json_str(stdout, e[i].details);
+			nip_json_str(stdout, e[i].details);
 			printf(",\"hash\":\"%s\"}", h);
 		} else {
 			printf("%5lld %s %-12s %s\n      %s\n", (long long)e[i].seq, t, e[i].event, e[i].details,

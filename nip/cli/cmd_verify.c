@@ -96,13 +96,13 @@ static void print_verified(const struct cli_opts *o, char **paths, const struct 
 	for (int i = 0; i < n; i++) {
 		const struct nip_manifest *m = v[i].pkg->manifest;
 		printf("%s{\"path\":", i ? "," : "");
-		cli_json_str(stdout, paths[i]);
+		nip_json_str(stdout, paths[i]);
 		printf(",\"cid\":\"%s\",\"name\":", v[i].cid);
-		cli_json_str(stdout, m->name);
+		nip_json_str(stdout, m->name);
 		printf(",\"version\":");
-		cli_json_str(stdout, m->version);
+		nip_json_str(stdout, m->version);
 		printf(",\"arch\":");
-		cli_json_str(stdout, m->arch);
+		nip_json_str(stdout, m->arch);
 		printf(",\"signer\":\"%s\"}", v[i].signer);
 	}
 	printf("]}\n");
@@ -294,7 +294,7 @@ static int run_cid(const struct cli_opts *o, int argc, char **argv)
 			continue;
 		}
 		printf("%s{\"path\":", i ? "," : "{\"packages\":[");
-		cli_json_str(stdout, argv[a.first + i]);
+		nip_json_str(stdout, argv[a.first + i]);
 		printf(",\"cid\":\"%s\"}%s", cids[i], i == n - 1 ? "]}\n" : "");
 	}
 	free(cids);

@@ -47,29 +47,14 @@ int cli_help_requested(const struct cli_cmd *c, int argc, char **argv)
 	return 0;
 }
 
-void cli_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 int cli_fail(const struct cli_opts *o, const struct nip_error *err)
 {
 	int status = nip_err_exit_status(err->code);
 	if (o->json) {
 		printf("{\"error\":{\"code\":");
-		cli_json_str(stdout, nip_err_name(err->code));
+		nip_json_str(stdout, nip_err_name(err->code));
 		printf(",\"exit\":%d,\"message\":", status);
-		cli_json_str(stdout, err->msg);
+		nip_json_str(stdout, err->msg);
 		printf("}}\n");
 	}
 	fprintf(stderr, "%snip: error:%s ", o->colour ? "\033[1;31m" : "", o->colour ? "\033[0m" : "");

@@ -24,11 +24,11 @@ static double now(void)
 static void json_pick(const struct nip_pick *p)
 {
 	printf("\"track\":");
-	cli_json_str(stdout, p->track);
+	nip_json_str(stdout, p->track);
 	printf(",\"name\":");
-	cli_json_str(stdout, p->name);
+	nip_json_str(stdout, p->name);
 	printf(",\"version\":");
-	cli_json_str(stdout, p->version);
+	nip_json_str(stdout, p->version);
 }
 
 static void json_fetch(const struct nip_txn_event *ev)
@@ -41,9 +41,9 @@ static void json_fetch(const struct nip_txn_event *ev)
 		printf("{\"event\":\"fetch-start\",");
 		json_pick(ev->pick);
 		printf(",\"target\":");
-		cli_json_str(stdout, d->job->path);
+		nip_json_str(stdout, d->job->path);
 		printf(",\"url\":");
-		cli_json_str(stdout, d->url);
+		nip_json_str(stdout, d->url);
 		printf(",\"size\":%llu}\n", (unsigned long long)d->job->length);
 		break;
 	case NIP_DL_PROGRESS:
@@ -56,15 +56,15 @@ static void json_fetch(const struct nip_txn_event *ev)
 		printf("{\"event\":\"fetch-error\",");
 		json_pick(ev->pick);
 		printf(",\"url\":");
-		cli_json_str(stdout, d->url);
+		nip_json_str(stdout, d->url);
 		printf(",\"error\":");
-		cli_json_str(stdout, d->why ? d->why->msg : "");
+		nip_json_str(stdout, d->why ? d->why->msg : "");
 		printf(",\"attempt\":%u,\"retry\":%s", d->attempt, d->retry_in > 0 ? "true" : "false");
 		if (d->retry_in > 0)
 			printf(",\"retry_in\":%.3f", d->retry_in);
 		printf(",\"mirror\":");
 		if (d->next_url)
-			cli_json_str(stdout, d->next_url);
+			nip_json_str(stdout, d->next_url);
 		else
 			printf("null");
 		printf("}\n");

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -125,6 +126,8 @@ int nip_utf8_seq(const unsigned char *p, const unsigned char *end, unsigned *cp)
  * fixed-size message. */
 const char *nip_shorten(const char *s, char *buf, size_t n);
 void nip_hex(const uint8_t *in, size_t n, char *out); /* out: 2n+1 */
+/* s as a JSON string, quoted and escaped, to f. */
+void nip_json_str(FILE *f, const char *s);
 int nip_unhex(const char *hex, uint8_t *out, size_t n); /* exactly 2n lowercase hex chars */
 /* Strictly a decimal integer within [min, max]; no sign unless min < 0. */
 int nip_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);

@@ -1,6 +1,8 @@
-/* Hex and integer helpers shared by every parser. */
+/* Hex and integer helpers shared by every parser, and the JSON string
+ * writer of every --json printer. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,4 +93,19 @@ int nip_utf8_seq(const unsigned char *p, const unsigned char *end, unsigned *cp)
 		return -1;
 	*cp = v;
 	return n;
+}
+
+void nip_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
 }
