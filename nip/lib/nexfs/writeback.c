@@ -1,10 +1,10 @@
 /* The batched fsync of an import, on a thread of its own. While packages
- * unpack, each committed object is handed over and its pages are sent to
- * the disk at once (sync_file_range, which only starts the writes): the
- * disk then works while the CPU unpacks, and the one syncfs() at the end
- * finds little left to do. Done on the caller's thread, starting the
- * writes cost the unpacking thread 8% of an install (block allocation and
- * the loop device's queue run in the caller); here they cost it a dup(). */
+ * unpack, each large committed object (object.c) is handed over and its
+ * pages are sent to the disk at once (sync_file_range, which only starts
+ * the writes), so that the one syncfs() at the end has less left to do.
+ * Done on the caller's thread, starting the writes cost the unpacking
+ * thread 8% of an install (block allocation and the loop device's queue
+ * run in the caller); here they cost it a dup(). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
