@@ -57,7 +57,7 @@ int nip_object_put_link(struct nip_nexfs *fs, const char *target, struct nip_err
 /* syncfs() of the store's file system: the batched fsync. */
 int nip_nexfs_sync(struct nip_nexfs *fs, struct nip_error *err);
 /* The same on a thread of its own, started before an import: from start
- * to finish every object committed begins its way to the disk at once,
+ * to finish every large object committed starts its way to the disk,
  * finish (which the caller makes once the objects are in) asks for the
  * syncfs without waiting, and wait (which finishes, frees s, and accepts
  * NULL) reports it. The disk flushes while the caller unpacks, builds the
