@@ -3,7 +3,8 @@
 # show its manifest and CID, check the signature with minisign itself; then
 # install it into a root, upgrade it, and roll back atomically; graft
 # busybox-static from Debian's archive and run it; then publish hello to a
-# signed track served on loopback and install it from there by name.
+# signed track served on loopback by trackd, install it from there by name,
+# publish an upgrade through trackd, upgrade and roll back.
 set -eu
 : "${NIP:?}"
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,8 +99,9 @@ for k in track-root track-online; do "$NIP" key generate "$D/$k" >/dev/null; don
 ls "$D/track/metadata" | grep -v '^1\.bin-'
 echo "... and $(ls "$D/track/metadata" | grep -c '^1\.bin-') hashed bins (1.bin-00.json ... 1.bin-ff.json)"
 
-step "served as a static directory on loopback (python3 -m http.server)"
-python3 -u -m http.server 0 --bind 127.0.0.1 -d "$D/track" >"$D/serve.log" 2>&1 &
+step "served on loopback by trackd, which holds the online key and accepts signed publishes"
+TRACKD=${TRACKD:-$(dirname "$NIP")/trackd}
+"$TRACKD" --track "$D/track" --listen 127.0.0.1:0 --online-key "$D/track-online" >"$D/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$D"' EXIT
 port=
@@ -118,8 +120,8 @@ T=$D/root2
 "$NIP" --root "$T" install hello
 "$T/cells/system/current/usr/bin/hello" nip
 
-step "the publisher ships 1.1; refresh, upgrade, roll back"
-"$NIP" publish --track "$D/track" --online-key "$D/track-online" "$D/hello-1.1-1-x86_64.nip"
+step "the publisher ships 1.1 to trackd (a request signed with its key); refresh, upgrade, roll back"
+"$NIP" publish --track "http://127.0.0.1:$port" --key "$D/me" "$D/hello-1.1-1-x86_64.nip"
 "$NIP" --root "$T" refresh
 "$NIP" --root "$T" upgrade --dry-run
 "$NIP" --root "$T" upgrade
