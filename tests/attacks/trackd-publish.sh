@@ -35,18 +35,6 @@ mkpkg pub big 1.0-1 300000
 "$NIP" publish --track "$T/track" --online-key "$T/online.key" "$T/hello-1.0-1.nip" >/dev/null
 cp -a "$T/track" "$T/pristine"
 
-# at OFFSET CMD...: CMD with its clock moved by OFFSET (libfaketime, an
-# LD_PRELOAD: under ASan the sanitizer's runtime must come first).
-fake=
-for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -e "$f" ] && fake=$f; done
-asan=
-[ "${SAN:-}" = 1 ] && asan=$(${CC:-cc} -print-file-name=libasan.so)
-at() {
-	off=$1
-	shift
-	LD_PRELOAD="${asan:+$asan:}$fake" FAKETIME=$off "$@"
-}
-
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
@@ -174,7 +162,7 @@ same "a malformed Authorization: 400" "$st" 400
 check "  ... with a JSON error 'malformed'" json "$T/body" "d['error'] == 'malformed'"
 refused 3 401 'key [0-9A-F]+ is not a publisher' "signed by a key that is no publisher: refused" \
 	stranger hello-1.1-1.nip
-[ -n "$fake" ] || fail "libfaketime is missing (tests/deps.sh installs faketime)"
+[ -n "$faketime_lib" ] || fail "libfaketime is missing (tests/deps.sh installs faketime)"
 mark
 expect 3 'trackd: the request was signed at' "an expired request (clock an hour behind) is refused" \
 	at -1h "$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip"
@@ -228,7 +216,7 @@ print(" ".join(sorted(p["version"] for p in json.load(sys.stdin)["packages"] if 
 }
 if [ -n "${NIP_INJECT:-}" ] && [ -f "$NIP_INJECT" ]; then
 	rm -rf "$T/k" && cp -a "$T/pristine" "$T/k"
-	tenv="NIP_FAULT_COUNT=$T/count LD_PRELOAD=${asan:+$asan:}$NIP_INJECT"
+	tenv="NIP_FAULT_COUNT=$T/count LD_PRELOAD=$asan_first$NIP_INJECT"
 	start_trackd "$T/count.log" "$T/k"
 	"$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip" >/dev/null 2>&1
 	stop_trackd
@@ -239,7 +227,7 @@ if [ -n "${NIP_INJECT:-}" ] && [ -f "$NIP_INJECT" ]; then
 	k=1 mixed=0 bad=0 trials=0 olds=0 news=0
 	while [ "$k" -le "${total:-0}" ]; do
 		rm -rf "$T/k" "$T/kr" && cp -a "$T/pristine" "$T/k"
-		tenv="NIP_FAULT_N=$k LD_PRELOAD=${asan:+$asan:}$NIP_INJECT"
+		tenv="NIP_FAULT_N=$k LD_PRELOAD=$asan_first$NIP_INJECT"
 		start_trackd "$T/kill.log" "$T/k"
 		tenv=
 		"$NIP" publish --track "$u" --key "$T/pub.key" "$T/hello-1.1-1.nip" >/dev/null 2>&1

@@ -78,6 +78,20 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 }
 
+# at OFFSET CMD...: CMD with its clock moved by OFFSET (libfaketime's
+# FAKETIME syntax, e.g. +8d); faketime_lib is empty without libfaketime.
+# An LD_PRELOAD under ASan must put the sanitizer's runtime first:
+# asan_first is that runtime and a colon, or nothing.
+faketime_lib=
+for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -e "$f" ] && faketime_lib=$f; done
+asan_first=
+[ "${SAN:-}" = 1 ] && asan_first="$(${CC:-cc} -print-file-name=libasan.so):"
+at() {
+	off=$1
+	shift
+	LD_PRELOAD="$asan_first$faketime_lib" FAKETIME=$off "$@"
+}
+
 # wait_port LOG: the port a server printed ("... port N ..." or "port N")
 # into LOG, once it is listening; empty after 5 s.
 wait_port() {

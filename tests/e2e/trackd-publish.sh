@@ -25,18 +25,6 @@ mkpkg hello 1.1-1
 	--publisher "$T/pub.key.pub" --name stable >/dev/null
 "$NIP" publish --track "$T/track" --online-key "$T/online.key" >/dev/null
 
-# at OFFSET CMD...: CMD with its clock moved by OFFSET (libfaketime, an
-# LD_PRELOAD: under ASan the sanitizer's runtime must come first).
-fake=
-for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -e "$f" ] && fake=$f; done
-asan=
-[ "${SAN:-}" = 1 ] && asan=$(${CC:-cc} -print-file-name=libasan.so)
-at() {
-	off=$1
-	shift
-	LD_PRELOAD="${asan:+$asan:}$fake" FAKETIME=$off "$@"
-}
-
 pids=""
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; done
@@ -103,9 +91,9 @@ ts_version() {
 }
 before=$(ts_version)
 stop_trackd
-if [ -n "$fake" ]; then
+if [ -n "$faketime_lib" ]; then
 	# Four days on, less than half of the timestamp's seven are left.
-	tenv="LD_PRELOAD=${asan:+$asan:}$fake FAKETIME=+4d"
+	tenv="LD_PRELOAD=$asan_first$faketime_lib FAKETIME=+4d"
 	start_trackd "$T/trackd-late.log"
 	tenv=
 	for _ in $(seq 50); do [ "$(ts_version)" != "$before" ] && break; sleep 0.1; done
