@@ -30,12 +30,6 @@ ln -s "$T" "$T/track/targets/evildir"
 # A big file for the slow download (4 MiB).
 head -c 4194304 /dev/urandom >"$T/track/targets/big.bin"
 
-pids=""
-stop_all() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap stop_all EXIT
 
 # start_trackd LOG [OPTION...]: runs trackd on a free port; sets $tpid, $u.
 start_trackd() {

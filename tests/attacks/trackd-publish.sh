@@ -35,13 +35,7 @@ mkpkg pub big 1.0-1 300000
 "$NIP" publish --track "$T/track" --online-key "$T/online.key" "$T/hello-1.0-1.nip" >/dev/null
 cp -a "$T/track" "$T/pristine"
 
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	umount "$T/small" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+at_exit='umount "$T/small" 2>/dev/null'
 port=0
 # start_trackd LOG DIR [OPTION...]: trackd for DIR on the port of the first
 # start, with the environment $tenv (the fault injector's); sets $u, $tpid.

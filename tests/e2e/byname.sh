@@ -9,15 +9,6 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 export SOURCE_DATE_EPOCH=1700000000
 for k in root online pub other; do "$NIP" key generate "$T/$k.key" >/dev/null; done
-mkpkg() { # KEY NAME VERSION [pack options...]
-	key=$1 name=$2 ver=$3
-	shift 3
-	mkdir -p "$T/s/$name-$ver/usr/bin"
-	printf '#!/bin/sh\necho %s %s\n' "$name" "$ver" >"$T/s/$name-$ver/usr/bin/$name"
-	chmod 755 "$T/s/$name-$ver/usr/bin/$name"
-	"$NIP" pack --key "$T/$key.key" --name "$name" --version "$ver" "$@" \
-		-o "$T/$name-$ver.nip" "$T/s/$name-$ver" >/dev/null
-}
 # events FILE EXPR: FILE is JSON progress events, one a line, then the
 # final document; EXPR is true of ev (the events), doc (the last line),
 # kinds (the events' names in order), of(KIND) (those of one kind) and
@@ -190,7 +181,8 @@ check "and the torn entry is gone" test ! -e "$R/cache/$cid.nip"
 check "install hello" "$NIP" --root "$R" install 'hello=1.0-1'
 
 # Offline: what is in the cache installs; what is not is exit 5.
-kill $servers 2>/dev/null
+# shellcheck disable=SC2086 # one word per pid
+kill $pids 2>/dev/null
 check "remove hello" "$NIP" --root "$R" remove --cascade hello
 check "install --offline from the cache" "$NIP" --root "$R" install --offline hello
 same "hello is back" "$("$NIP" --root "$R" list | grep -c '^hello ')" "1"

@@ -4,7 +4,12 @@
 set -u
 : "${NIP:?NIP must name the nip binary}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/nip-e2e.XXXXXX")
-trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+# Background servers a test starts go in pids (pids="$pids $!"): the one
+# exit trap stops them all, runs the test's own at_exit (shell text), and
+# removes the directory.
+pids=""
+at_exit=""
+trap 'kill $pids 2>/dev/null; eval "$at_exit"; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 cd "$T" || exit 1
 n=0
 failed=0
@@ -92,6 +97,18 @@ at() {
 	LD_PRELOAD="$asan_first$faketime_lib" FAKETIME=$off "$@"
 }
 
+# mkpkg KEY NAME VERSION [pack options...]: $T/NAME-VERSION.nip, signed by
+# $T/KEY.key, holding usr/bin/NAME, a script that prints its name and version.
+mkpkg() {
+	key=$1 name=$2 ver=$3
+	shift 3
+	mkdir -p "$T/s/$name-$ver/usr/bin"
+	printf '#!/bin/sh\necho %s %s\n' "$name" "$ver" >"$T/s/$name-$ver/usr/bin/$name"
+	chmod 755 "$T/s/$name-$ver/usr/bin/$name"
+	"$NIP" pack --key "$T/$key.key" --name "$name" --version "$ver" "$@" \
+		-o "$T/$name-$ver.nip" "$T/s/$name-$ver" >/dev/null
+}
+
 # wait_port LOG: the port a server printed ("... port N ..." or "port N")
 # into LOG, once it is listening; empty after 5 s.
 wait_port() {
@@ -108,9 +125,7 @@ wait_port() {
 # at exit; sets $url.
 serve() {
 	python3 -u -m http.server 0 --bind 127.0.0.1 -d "$1" >"$T/.serve.log" 2>&1 &
-	servers="${servers:-} $!"
-	# shellcheck disable=SC2064 # the pids are fixed now
-	trap "kill $servers 2>/dev/null; chmod -R u+w '$T' 2>/dev/null; rm -rf '$T'" EXIT
+	pids="$pids $!"
 	# shellcheck disable=SC2034 # for the test that sources this file
 	url=http://127.0.0.1:$(wait_port "$T/.serve.log")
 }

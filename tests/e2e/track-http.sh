@@ -78,7 +78,7 @@ s.socket = c.wrap_socket(s.socket, server_side=True)
 print("port", s.server_address[1], flush=True)
 s.serve_forever()' "$T/track" "$top/tests/e2e/tls/cert.pem" "$top/tests/e2e/tls/key.pem" >"$T/tls.log" 2>&1 &
 tls=$!
-trap 'kill $srv $tls 2>/dev/null; rm -rf "$T"' EXIT
+pids="$pids $srv $tls"
 port=$(wait_port "$T/srv.log")
 u=http://127.0.0.1:$port
 tu=https://127.0.0.1:$(wait_port "$T/tls.log")

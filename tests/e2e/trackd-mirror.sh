@@ -12,26 +12,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 TRACKD=${TRACKD:-$(dirname "$NIP")/trackd}
 
 for k in root online pub eroot eonline; do "$NIP" key generate "$T/$k.key" >/dev/null; done
-mkpkg() {
-	rm -rf "$T/s"
-	mkdir -p "$T/s/usr/bin"
-	printf '#!/bin/sh\necho %s %s\n' "$1" "$2" >"$T/s/usr/bin/$1"
-	chmod 755 "$T/s/usr/bin/$1"
-	"$NIP" pack --key "$T/pub.key" --name "$1" --version "$2" -o "$T/$1-$2.nip" "$T/s" >/dev/null
-}
-mkpkg hello 1.0-1
-mkpkg hello 1.1-1
-mkpkg hello 1.2-1
+mkpkg pub hello 1.0-1
+mkpkg pub hello 1.1-1
+mkpkg pub hello 1.2-1
 "$NIP" track init "$T/up" --root-key "$T/root.key" --online-key "$T/online.key.pub" \
 	--publisher "$T/pub.key.pub" --name stable >/dev/null
 "$NIP" publish --track "$T/up" --online-key "$T/online.key" >/dev/null
 
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
 "$TRACKD" --track "$T/up" --listen 127.0.0.1:0 --online-key "$T/online.key" >"$T/up.log" 2>&1 &
 pids="$pids $!"
 up=http://127.0.0.1:$(wait_port "$T/up.log")

@@ -11,26 +11,12 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 TRACKD=${TRACKD:-$(dirname "$NIP")/trackd}
 
 for k in root online pub; do "$NIP" key generate "$T/$k.key" >/dev/null; done
-# mkpkg NAME VERSION: $T/NAME-VERSION.nip, signed by the publisher.
-mkpkg() {
-	rm -rf "$T/s"
-	mkdir -p "$T/s/usr/bin"
-	printf '#!/bin/sh\necho %s %s\n' "$1" "$2" >"$T/s/usr/bin/$1"
-	chmod 755 "$T/s/usr/bin/$1"
-	"$NIP" pack --key "$T/pub.key" --name "$1" --version "$2" -o "$T/$1-$2.nip" "$T/s" >/dev/null
-}
-mkpkg hello 1.0-1
-mkpkg hello 1.1-1
+mkpkg pub hello 1.0-1
+mkpkg pub hello 1.1-1
 "$NIP" track init "$T/track" --root-key "$T/root.key" --online-key "$T/online.key.pub" \
 	--publisher "$T/pub.key.pub" --name stable >/dev/null
 "$NIP" publish --track "$T/track" --online-key "$T/online.key" >/dev/null
 
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap cleanup EXIT
 # start_trackd LOG: trackd with the online key and the environment $tenv,
 # on the port of the first start (clients keep the URL they added); sets $u.
 port=0
@@ -113,7 +99,7 @@ fi
 # ---- publishes while clients refresh: never a mix ----
 start_trackd "$T/trackd2.log"
 i=0
-while [ $i -lt 10 ]; do mkpkg "p$i" 1.0-1; i=$((i + 1)); done
+while [ $i -lt 10 ]; do mkpkg pub "p$i" 1.0-1; i=$((i + 1)); done
 c=0
 loops=""
 while [ $c -lt 4 ]; do

@@ -21,12 +21,6 @@ check "publish into the directory" "$NIP" publish --track "$T/track" --online-ke
 mkdir -p "$T/track/.trackd"
 echo secret >"$T/track/.trackd/secret"
 
-pids=""
-stop_all() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$T"
-}
-trap stop_all EXIT
 
 check "trackd --help" "$TRACKD" --help
 cp "$T/.out" "$T/trackd-help"
