@@ -56,16 +56,18 @@ int nip_object_put_link(struct nip_nexfs *fs, const char *target, struct nip_err
 
 /* syncfs() of the store's file system: the batched fsync. */
 int nip_nexfs_sync(struct nip_nexfs *fs, struct nip_error *err);
-/* The same on a thread of its own, started before an import: from start
- * to finish every large object committed starts its way to the disk,
- * finish (which the caller makes once the objects are in) asks for the
- * syncfs without waiting, and wait (which finishes, frees s, and accepts
- * NULL) reports it. The disk flushes while the caller unpacks, builds the
- * tree and checks out; what was written after finish needs one more
- * nip_nexfs_sync, which then has little left to do. */
+/* The same on a thread of its own, started before an import. From start
+ * to finish that thread also names the objects committed (which then
+ * reach objects/ a little later, in order) and starts every large one on
+ * its way to the disk. Finish (which the caller makes once the objects are
+ * in) waits until every queued object has its name, reports the first
+ * that failed, and asks for the syncfs without waiting; wait (which
+ * finishes, frees s, and accepts NULL) reports that too. The disk flushes
+ * while the caller builds the tree and checks out; what was written after
+ * finish needs one more nip_nexfs_sync, which then has little left to do. */
 struct nip_nexfs_syncer;
 int nip_nexfs_sync_start(struct nip_nexfs *fs, struct nip_nexfs_syncer **out, struct nip_error *err);
-void nip_nexfs_sync_finish(struct nip_nexfs_syncer *s);
+int nip_nexfs_sync_finish(struct nip_nexfs_syncer *s, struct nip_error *err);
 int nip_nexfs_sync_wait(struct nip_nexfs_syncer *s, struct nip_error *err);
 
 /* Stores every directory node of the tree that `files` (archive order,

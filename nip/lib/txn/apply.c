@@ -333,8 +333,7 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 			goto out;
 	}
 	/* The imported objects flush while the tree and checkout are built. */
-	nip_nexfs_sync_finish(syncer);
-	if (txn_compose(&old, &oldfiles, &noldfiles, err) < 0 ||
+	if (nip_nexfs_sync_finish(syncer, err) < 0 || txn_compose(&old, &oldfiles, &noldfiles, err) < 0 ||
 	    txn_merge_etc(r, cell, oldfiles, noldfiles, files, nfiles, res, err) < 0)
 		goto out;
 	if ((gen = nip_db_generation_next(r->db, cell, err)) < 0 ||
