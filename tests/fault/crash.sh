@@ -51,27 +51,39 @@ after() { # WHAT
 	return 0
 }
 
-# A clean run counts the mutating calls.
-rm -rf R && cp -a R0 R
-LD_PRELOAD="$PRE" NIP_FAULT_COUNT=$T/count "$NIP" --root R install t2.nip
-calls=$(sed -n 's/^calls //p' "$T/count" | tail -n 1)
-echo "# an upgrade makes $calls mutating calls"
-for mode in kill eio enospc; do
-	ok=0 k=1
-	while [ "$k" -le "$calls" ]; do
-		rm -rf R && cp -a R0 R
-		fault "$mode" "$k" "$NIP" --root R install t2.nip
-		rc=$?
-		if [ "$mode" != kill ] && [ "$rc" -ne 0 ] && [ "$(grep -c . "$T/.ferr")" -ne 1 ]; then
-			fail "$mode at call $k: not one error line"
-			sed 's/^/# /' "$T/.ferr"
-		elif after "$mode at call $k of $calls (exit $rc)"; then
-			ok=$((ok + 1))
-		fi
-		k=$((k + 1))
+# Every fault at every mutating call of an upgrade of a copy of ROOT; a
+# clean run counts the calls first.
+upgrade_faults() { # ROOT WHAT
+	rm -rf R && cp -a "$1" R
+	rm -f "$T/count"
+	LD_PRELOAD="$PRE" NIP_FAULT_COUNT=$T/count "$NIP" --root R install t2.nip
+	calls=$(sed -n 's/^calls //p' "$T/count" | tail -n 1)
+	echo "# $2 makes $calls mutating calls"
+	for mode in kill eio enospc; do
+		ok=0 k=1
+		while [ "$k" -le "$calls" ]; do
+			rm -rf R && cp -a "$1" R
+			fault "$mode" "$k" "$NIP" --root R install t2.nip
+			rc=$?
+			if [ "$mode" != kill ] && [ "$rc" -ne 0 ] && [ "$(grep -c . "$T/.ferr")" -ne 1 ]; then
+				fail "$2, $mode at call $k: not one error line"
+				sed 's/^/# /' "$T/.ferr"
+			elif after "$2, $mode at call $k of $calls (exit $rc)"; then
+				ok=$((ok + 1))
+			fi
+			k=$((k + 1))
+		done
+		same "$2, $mode at each of $calls calls: old or new every time" "$ok" "$calls"
 	done
-	same "upgrade, $mode at each of $calls calls: old or new every time" "$ok" "$calls"
-done
+}
+upgrade_faults R0 "an upgrade"
+# With three generations kept, the upgrade turns the oldest one's
+# deployment into its own (recycle.c): every step of that too.
+rm -rf R2 && cp -a R0 R2 && "$NIP" --root R2 install t2.nip && "$NIP" --root R2 install t1.nip
+rm -rf R && cp -a R2 R && "$NIP" --root R install t2.nip && "$NIP" --root R log >"$T/.log"
+check "the upgrade of a root with three generations recycles a deployment" \
+	grep -q "its deployment recycled for 4" "$T/.log"
+upgrade_faults R2 "an upgrade that recycles"
 
 # Rollback and gc, killed at every step.
 rm -rf R1 && cp -a R0 R1 && "$NIP" --root R1 install t2.nip

@@ -74,6 +74,14 @@ int nip_nexfs_sync_wait(struct nip_nexfs_syncer *s, struct nip_error *err);
  * parents first, as a manifest lists them) describes; returns its root. */
 int nip_tree_store(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
 		   uint8_t root[NIP_SHA256_LEN], struct nip_error *err);
+/* Visits the stored tree under root: seen(ctx, hash) for it and each
+ * directory node below, returning 1 for a node visited before (its subtree
+ * is skipped), 0 to read it, -1 when out of memory. Each node read is
+ * checked against its name; a missing, damaged or malformed one ends the
+ * walk with -1. */
+int nip_tree_walk(struct nip_nexfs *fs, const uint8_t root[NIP_SHA256_LEN],
+		  int (*seen)(void *ctx, const uint8_t hash[NIP_SHA256_LEN]), void *ctx,
+		  struct nip_error *err);
 
 /* Checks out `files` as deploy/NAME with hard links to the objects
  * (symlinks hard-linked from their .link objects, which are made on demand:
@@ -88,6 +96,23 @@ int nip_deploy_checkout(struct nip_nexfs *fs, const struct nip_file *files, size
 int nip_deploy_redo(struct nip_nexfs *fs, const struct nip_file *files, size_t n,
 		    const char *name, struct nip_error *err);
 int nip_deploy_remove(struct nip_nexfs *fs, const char *name, struct nip_error *err);
+/* Recycling: the deployment of a generation being dropped becomes the
+ * next one by changing only the entries that differ (a one-package change
+ * on a large system: a few calls instead of two per file). The plan
+ * compares the two file lists (archive order; borrowed until it is freed).
+ * Recycling renames deploy/FROM away, removes and creates what differs,
+ * sets directory modes and renames the result to deploy/TO: whole or
+ * absent, as a checkout is. FROM must have been checked whole against its
+ * list (nip_deploy_check): what the plan keeps is kept as it is. On
+ * failure deploy/FROM is gone (a temporary that gc removes). */
+struct nip_deploy_plan;
+int nip_deploy_plan(const struct nip_file *from, size_t nfrom, const struct nip_file *to, size_t nto,
+		    struct nip_deploy_plan **out, struct nip_error *err);
+/* The number of entries the plan removes or creates. */
+size_t nip_deploy_plan_changes(const struct nip_deploy_plan *p);
+int nip_deploy_recycle(struct nip_nexfs *fs, const char *from, const char *to,
+		       const struct nip_deploy_plan *p, struct nip_error *err);
+void nip_deploy_plan_free(struct nip_deploy_plan *p);
 /* The dirfd of deploy/ (borrowed). */
 int nip_nexfs_deploy_fd(const struct nip_nexfs *fs);
 

@@ -25,6 +25,7 @@ struct nip_root {
 	struct nip_seckey node; /* ProvChain's signing key; only when writing */
 	struct nip_pubkey node_pub;
 	int keep; /* generations kept per cell (config "keep", default 3) */
+	struct nip_txn_mcache *mcache; /* installed packages' manifests, parsed once */
 };
 
 #define NIP_ROOT_WRITE 1 /* lock it (waiting up to lock_timeout) and create it if missing */

@@ -82,10 +82,10 @@ static int pop(struct co *c, struct nip_error *err)
 
 /* ext4 caps an inode at 65,000 links; a common object (the empty file)
  * can reach that across packages and generations: copy it instead. */
-static int copy_object(struct co *c, const char *obj, int pfd, const char *base,
+static int copy_object(struct nip_nexfs *fs, const char *obj, int pfd, const char *base,
 		       const char *path, struct nip_error *err)
 {
-	int in = openat(c->fs->objects_fd, obj, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out = -1, rc = -1;
+	int in = openat(fs->objects_fd, obj, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out = -1, rc = -1;
 	struct stat st;
 	char buf[65536];
 	ssize_t r;
@@ -117,25 +117,25 @@ out:
 	return rc;
 }
 
-static int put_object(struct co *c, int pfd, const char *base, const char *path,
+static int put_object(struct nip_nexfs *fs, int pfd, const char *base, const char *path,
 		      const uint8_t hash[NIP_SHA256_LEN], uint32_t mode, struct nip_error *err)
 {
 	char obj[NIP_OBJECT_NAME_MAX];
 
 	nip_object_name(hash, mode, 0, obj);
-	if (linkat(c->fs->objects_fd, obj, pfd, base, 0) == 0)
+	if (linkat(fs->objects_fd, obj, pfd, base, 0) == 0)
 		return 0;
 	if (errno == ENOENT)
 		return nip_err(err, NIP_E_IO, "%s: object %s is missing from the store", path, obj);
 	if (errno == EMLINK)
-		return copy_object(c, obj, pfd, base, path, err);
+		return copy_object(fs, obj, pfd, base, path, err);
 	return nip_err_sys(err, NIP_E_IO, errno, "%s: linking object %s", path, obj);
 }
 
 /* Hard-linking the store's symlink object allocates no inode: on ext4,
  * inode allocation after a gc freed many (its recently-deleted scan) made
  * a checkout of /usr/share/man 2.6x `cp -al`, which links symlinks too. */
-static int put_symlink(struct co *c, int pfd, const char *base, const char *path,
+static int put_symlink(struct nip_nexfs *fs, int pfd, const char *base, const char *path,
 		       const char *target, struct nip_error *err)
 {
 	char obj[NIP_OBJECT_NAME_MAX];
@@ -144,11 +144,11 @@ static int put_symlink(struct co *c, int pfd, const char *base, const char *path
 
 	nip_sha256(target, strlen(target), h);
 	nip_object_name(h, 0, 1, obj);
-	if (linkat(c->fs->objects_fd, obj, pfd, base, 0) == 0)
+	if (linkat(fs->objects_fd, obj, pfd, base, 0) == 0)
 		return 0;
 	/* Importers need not store link objects: the first checkout does. */
-	if (errno == ENOENT && link_object_make(c->fs, target, obj, &ignored) == 0 &&
-	    linkat(c->fs->objects_fd, obj, pfd, base, 0) == 0)
+	if (errno == ENOENT && link_object_make(fs, target, obj, &ignored) == 0 &&
+	    linkat(fs->objects_fd, obj, pfd, base, 0) == 0)
 		return 0;
 	/* Past the link cap, or a store that cannot take it: its own. */
 	if (symlinkat(target, pfd, base) < 0)
@@ -171,44 +171,57 @@ static int put_special(int pfd, const char *base, const char *path, const struct
 	return 0;
 }
 
-static int put_entry(struct co *c, const struct nip_file *files, size_t i, struct nip_error *err)
+int checkout_entry(struct nip_nexfs *fs, const struct nip_file *files, size_t i, int pfd,
+		   const char *base, struct nip_error *err)
 {
 	const struct nip_file *f = &files[i], *t;
-	const struct level *top = &c->stack[c->depth - 1];
-	const char *base = base_in(top, f->path);
 	char sp[256];
 	const char *path = nip_shorten(f->path, sp, sizeof sp);
-	int fd;
 
 	switch (f->type) {
-	case NIP_FT_DIR:
-		/* Writable while it fills; pop() makes it read-only. */
-		if (mkdirat(top->fd, base, 0700) < 0)
-			return nip_err_sys(err, NIP_E_IO, errno, "%s: mkdir", path);
-		fd = openat(top->fd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return nip_err_sys(err, NIP_E_IO, errno, "%s", path);
-		if (push(c, f, fd, err) < 0) {
-			close(fd);
-			return -1;
-		}
-		return 0;
 	case NIP_FT_FILE:
-		return put_object(c, top->fd, base, path, f->sha256, f->mode, err);
+		return put_object(fs, pfd, base, path, f->sha256, f->mode, err);
 	case NIP_FT_HARDLINK:
 		/* Its content is its target's: the same object, one inode. */
 		t = f->target ? nip_files_find(files, i, f->target) : NULL;
 		if (!t || t->type != NIP_FT_FILE)
 			return nip_err(err, NIP_E_FORMAT, "%s: hard link to a file not listed before it",
 				       path);
-		return put_object(c, top->fd, base, path, t->sha256, t->mode, err);
+		return put_object(fs, pfd, base, path, t->sha256, t->mode, err);
 	case NIP_FT_SYMLINK:
 		if (!f->target || !*f->target)
 			return nip_err(err, NIP_E_FORMAT, "%s: symlink without a target", path);
-		return put_symlink(c, top->fd, base, path, f->target, err);
+		return put_symlink(fs, pfd, base, path, f->target, err);
+	case NIP_FT_DIR:
+		return nip_err(err, NIP_E_INTERNAL, "%s: a directory is not a checkout entry", path);
 	default:
-		return put_special(top->fd, base, path, f, err);
+		return put_special(pfd, base, path, f, err);
 	}
+}
+
+static int put_entry(struct co *c, const struct nip_file *files, size_t i, struct nip_error *err)
+{
+	const struct nip_file *f = &files[i];
+	const struct level *top = &c->stack[c->depth - 1];
+	const char *base = base_in(top, f->path);
+	char sp[256];
+	const char *path;
+	int fd;
+
+	if (f->type != NIP_FT_DIR)
+		return checkout_entry(c->fs, files, i, top->fd, base, err);
+	path = nip_shorten(f->path, sp, sizeof sp);
+	/* Writable while it fills; pop() makes it read-only. */
+	if (mkdirat(top->fd, base, 0700) < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s: mkdir", path);
+	fd = openat(top->fd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "%s", path);
+	if (push(c, f, fd, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return 0;
 }
 
 int checkout_tree(struct nip_nexfs *fs, const struct nip_file *files, size_t n, int rootfd,

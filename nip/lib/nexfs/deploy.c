@@ -15,7 +15,7 @@
 
 /* Deployment names come from callers that may pass user input (cells,
  * generation names): one plain component that cannot be a temporary. */
-static int name_check(const char *name, struct nip_error *err)
+int deploy_name_check(const char *name, struct nip_error *err)
 {
 	char s[64];
 	const char *why = NULL;
@@ -69,7 +69,7 @@ static int deploy_put(struct nip_nexfs *fs, const struct nip_file *files, size_t
 	struct stat st;
 	int fd, rc = -1, placed = 0;
 
-	if (name_check(name, err) < 0)
+	if (deploy_name_check(name, err) < 0)
 		return -1;
 	/* Refuse early rather than after building the whole tree; the
 	 * rename below is what makes it race-free. */
@@ -115,18 +115,27 @@ int nip_deploy_redo(struct nip_nexfs *fs, const struct nip_file *files, size_t n
 	return deploy_put(fs, files, n, name, 1, err);
 }
 
-int deploy_drop(struct nip_nexfs *fs, const char *name, struct nip_error *err)
+int deploy_rename_away(struct nip_nexfs *fs, const char *name, const char *tag,
+		       char tmp[TMP_NAME_MAX], struct nip_error *err)
 {
-	char tmp[TMP_NAME_MAX], hex[17];
+	char hex[17];
 
 	for (int tries = 0;; tries++) {
 		random_hex(hex);
-		snprintf(tmp, sizeof tmp, DEPLOY_TMP_PREFIX "%s-%s", name, hex);
+		snprintf(tmp, TMP_NAME_MAX, DEPLOY_TMP_PREFIX "%s-%s", tag, hex);
 		if (renameat2(fs->deploy_fd, name, fs->deploy_fd, tmp, RENAME_NOREPLACE) == 0)
-			break;
+			return 0;
 		if (errno != EEXIST || tries == 16)
-			return nip_err_sys(err, NIP_E_IO, errno, "removing deploy/%s", name);
+			return nip_err_sys(err, NIP_E_IO, errno, "renaming deploy/%s away", name);
 	}
+}
+
+int deploy_drop(struct nip_nexfs *fs, const char *name, struct nip_error *err)
+{
+	char tmp[TMP_NAME_MAX];
+
+	if (deploy_rename_away(fs, name, name, tmp, err) < 0)
+		return -1;
 	/* The rename is the removal's commit point: once it is on disk, a
 	 * crash leaves a .tmp- that gc finishes, never a NAME with holes. */
 	if (nip_fsync_dir(fs->deploy_fd, "deploy", err) < 0)
@@ -138,7 +147,7 @@ int deploy_drop(struct nip_nexfs *fs, const char *name, struct nip_error *err)
 
 int nip_deploy_remove(struct nip_nexfs *fs, const char *name, struct nip_error *err)
 {
-	if (name_check(name, err) < 0)
+	if (deploy_name_check(name, err) < 0)
 		return -1;
 	return deploy_drop(fs, name, err);
 }

@@ -85,10 +85,18 @@ int store_walk(int dirfd, const char *what,
  * writable while they fill, then read-only deepest first. */
 int checkout_tree(struct nip_nexfs *fs, const struct nip_file *files, size_t n, int rootfd,
 		  struct nip_error *err);
+/* Creates files[i] (anything but a directory) as pfd/base. */
+int checkout_entry(struct nip_nexfs *fs, const struct nip_file *files, size_t i, int pfd,
+		   const char *base, struct nip_error *err);
 
 /* Renames deploy/NAME to a temporary name, then removes it: a crash in
  * between leaves a ".tmp-" entry that gc collects, never half a NAME. */
 int deploy_drop(struct nip_nexfs *fs, const char *name, struct nip_error *err);
+/* Renames deploy/NAME to deploy/.tmp-TAG-RANDOM (its name in tmp), no fsync. */
+int deploy_rename_away(struct nip_nexfs *fs, const char *name, const char *tag,
+		       char tmp[TMP_NAME_MAX], struct nip_error *err);
+/* A deployment name: one plain component that cannot be a temporary. */
+int deploy_name_check(const char *name, struct nip_error *err);
 /* ".tmp-" entries in deploy/ are checkouts and removals cut short. */
 #define DEPLOY_TMP_PREFIX ".tmp-"
 

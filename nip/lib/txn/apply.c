@@ -15,7 +15,8 @@
 void txn_set_free(struct txn_set *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
-		nip_manifest_free(s->v[i].m);
+		if (!s->v[i].borrowed)
+			nip_manifest_free(s->v[i].m);
 		free(s->v[i].path_owned);
 	}
 	free(s->v);
@@ -52,7 +53,8 @@ int txn_generation_set(struct nip_root *r, const char *cell, int64_t cur, struct
 		struct txn_pkg *p = &out->v[out->n];
 		memcpy(p->cid, g.pkgs[i].cid, NIP_SHA256_LEN);
 		p->explicit_ = g.pkgs[i].explicit_;
-		if (nip_db_package_get(r->db, p->cid, &p->m, err) < 0)
+		p->borrowed = 1;
+		if (txn_manifest(r, p->cid, &p->m, err) < 0)
 			goto out;
 		if (!p->m) {
 			nip_err(err, NIP_E_FORMAT, "%s: generation %lld lists a package the database lacks",
@@ -345,7 +347,7 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	if (faccessat(nip_nexfs_deploy_fd(r->fs), name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    nip_deploy_remove(r->fs, name, err) < 0)
 		goto out;
-	if (nip_deploy_checkout(r->fs, files, nfiles, name, err) < 0 || txn_triggers(r, cell, set, gen, err) < 0 ||
+	if (txn_checkout(r, cell, gen, files, nfiles, err) < 0 || txn_triggers(r, cell, set, gen, err) < 0 ||
 	    txn_run_index_write(r, cell, name, set, err) < 0)
 		goto out;
 	synced = nip_nexfs_sync_wait(syncer, err);

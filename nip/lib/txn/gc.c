@@ -47,9 +47,66 @@ static int keyset_has(const struct keyset *k, const uint8_t hash[NIP_SHA256_LEN]
 	return bsearch(key, k->v, k->n, sizeof *k->v, key_cmp) != NULL;
 }
 
+/* Tree hashes, added as a walk meets them: open addressing on the
+ * hash's first bytes, which are uniformly random. */
+struct hashset {
+	uint8_t (*v)[NIP_SHA256_LEN];
+	unsigned char *used;
+	size_t n, cap;
+};
+
+static size_t hs_slot(const struct hashset *s, const uint8_t h[NIP_SHA256_LEN])
+{
+	uint64_t x;
+	size_t i;
+	memcpy(&x, h, sizeof x);
+	for (i = (size_t)x & (s->cap - 1); s->used[i] && memcmp(s->v[i], h, NIP_SHA256_LEN) != 0;
+	     i = (i + 1) & (s->cap - 1))
+		;
+	return i;
+}
+
+static int hs_has(const struct hashset *s, const uint8_t h[NIP_SHA256_LEN])
+{
+	return s->cap && s->used[hs_slot(s, h)];
+}
+
+/* 1 if h was there already, 0 if added, -1 when out of memory. */
+static int hs_add(struct hashset *s, const uint8_t h[NIP_SHA256_LEN])
+{
+	size_t i;
+	if (hs_has(s, h))
+		return 1;
+	if (2 * (s->n + 1) > s->cap) {
+		struct hashset b = {NULL, NULL, s->n, s->cap ? 2 * s->cap : 1024};
+		b.v = malloc(b.cap * sizeof *b.v);
+		b.used = calloc(b.cap, 1);
+		if (!b.v || !b.used) {
+			free(b.v);
+			free(b.used);
+			return -1;
+		}
+		for (size_t j = 0; j < s->cap; j++)
+			if (s->used[j]) {
+				size_t k = hs_slot(&b, s->v[j]);
+				memcpy(b.v[k], s->v[j], NIP_SHA256_LEN);
+				b.used[k] = 1;
+			}
+		free(s->v);
+		free(s->used);
+		*s = b;
+	}
+	i = hs_slot(s, h);
+	memcpy(s->v[i], h, NIP_SHA256_LEN);
+	s->used[i] = 1;
+	s->n++;
+	return 0;
+}
+
 struct keep {
 	struct nip_root *r;
-	struct keyset objects, trees;
+	struct keyset objects, pkgs;
+	struct hashset trees;
 	const char *cell;
 	int64_t *gens;
 	size_t ngens;
@@ -62,7 +119,7 @@ static int keep_object(void *ctx, const uint8_t hash[NIP_SHA256_LEN], uint32_t m
 
 static int keep_tree(void *ctx, const uint8_t hash[NIP_SHA256_LEN])
 {
-	return keyset_has(&((struct keep *)ctx)->trees, hash, 0);
+	return hs_has(&((struct keep *)ctx)->trees, hash);
 }
 
 static int keep_deploy(void *ctx, const char *name)
@@ -82,40 +139,75 @@ static int keep_deploy(void *ctx, const char *name)
 static int note_tree(void *ctx, const uint8_t hash[NIP_SHA256_LEN], const void *bytes, size_t len,
 		     struct nip_error *err)
 {
-	return keyset_add(&((struct keep *)ctx)->trees, hash, 0) < 0 ? nip_err(err, NIP_E_NOMEM, "out of memory") : 0;
+	return hs_add(&((struct keep *)ctx)->trees, hash) < 0 ? nip_err(err, NIP_E_NOMEM, "out of memory") : 0;
 }
 
-/* Everything generation `gen` references: its files' objects and every
- * node of its tree, recomputed from its packages. */
+static int tree_seen(void *ctx, const uint8_t hash[NIP_SHA256_LEN])
+{
+	return hs_add(&((struct keep *)ctx)->trees, hash);
+}
+
+/* Generation gen's trees, walked from its root in the store: a subtree
+ * that an earlier generation shares is not read twice. Its packages' CIDs
+ * are noted, so that their objects are marked once (mark_objects). Where
+ * the stored tree is damaged, it is computed again from the packages. */
 static int mark(struct nip_root *r, const char *cell, int64_t gen, struct keep *k, struct nip_error *err)
 {
+	struct nip_generation g = {0};
 	struct txn_set set = {0};
 	struct nip_file *files = NULL;
+	struct nip_error ignored;
 	size_t n = 0;
 	uint8_t h[NIP_SHA256_LEN];
 	int rc = -1;
 
-	if (txn_generation_set(r, cell, gen, &set, err) < 0 || txn_compose(&set, &files, &n, err) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		const struct nip_file *f = &files[i];
-		int bad = 0;
-		if (f->type == NIP_FT_FILE)
-			bad = keyset_add(&k->objects, f->sha256, f->mode) < 0;
-		else if (f->type == NIP_FT_SYMLINK) {
-			nip_sha256(f->target, strlen(f->target), h);
-			bad = keyset_add(&k->objects, h, ~0u) < 0;
-		}
-		if (bad) {
+	if (nip_db_generation_get(r->db, cell, gen, &g, err) < 0)
+		return -1;
+	for (size_t i = 0; i < g.npkgs; i++)
+		if (keyset_add(&k->pkgs, g.pkgs[i].cid, 0) < 0) {
 			nip_err(err, NIP_E_NOMEM, "out of memory");
 			goto out;
 		}
+	if (nip_tree_walk(r->fs, g.root, tree_seen, k, &ignored) == 0) {
+		rc = 0;
+		goto out;
 	}
+	if (txn_generation_set(r, cell, gen, &set, err) < 0 || txn_compose(&set, &files, &n, err) < 0)
+		goto out;
 	rc = nip_files_root(files, n, note_tree, k, h, err);
 out:
 	free(files);
 	txn_set_free(&set);
+	nip_generation_free(&g);
 	return rc;
+}
+
+static int mark_objects(struct keep *k, struct nip_error *err)
+{
+	uint8_t h[NIP_SHA256_LEN];
+
+	if (k->pkgs.n)
+		qsort(k->pkgs.v, k->pkgs.n, sizeof *k->pkgs.v, key_cmp);
+	for (size_t i = 0; i < k->pkgs.n; i++) {
+		struct nip_manifest *m;
+		if (i && key_cmp(k->pkgs.v[i], k->pkgs.v[i - 1]) == 0)
+			continue;
+		if (txn_manifest(k->r, k->pkgs.v[i], &m, err) < 0)
+			return -1;
+		for (size_t j = 0; m && j < m->nfiles; j++) {
+			const struct nip_file *f = &m->files[j];
+			int bad = 0;
+			if (f->type == NIP_FT_FILE)
+				bad = keyset_add(&k->objects, f->sha256, f->mode) < 0;
+			else if (f->type == NIP_FT_SYMLINK) {
+				nip_sha256(f->target, strlen(f->target), h);
+				bad = keyset_add(&k->objects, h, ~0u) < 0;
+			}
+			if (bad)
+				return nip_err(err, NIP_E_NOMEM, "out of memory");
+		}
+	}
+	return 0;
 }
 
 /* Every generation of every other cell is kept whole: only the cell acted
@@ -192,12 +284,10 @@ int txn_gc(struct nip_root *r, const char *cell, int keep, struct nip_gc_stats *
 	for (size_t j = 0; j < k.ngens; j++)
 		if (mark(r, cell, k.gens[j], &k, err) < 0)
 			goto out;
-	if (txn_each_cell(r, mark_cell, &k, err) < 0)
+	if (txn_each_cell(r, mark_cell, &k, err) < 0 || mark_objects(&k, err) < 0)
 		goto out;
 	if (k.objects.n) /* qsort may not see the NULL of an empty set */
 		qsort(k.objects.v, k.objects.n, sizeof *k.objects.v, key_cmp);
-	if (k.trees.n)
-		qsort(k.trees.v, k.trees.n, sizeof *k.trees.v, key_cmp);
 	{
 		const struct nip_gc_ops ops = {keep_object, keep_tree, keep_deploy};
 		rc = nip_nexfs_gc(r->fs, &ops, &k, stats, err);
@@ -209,5 +299,7 @@ out:
 	free(k.gens);
 	free(k.objects.v);
 	free(k.trees.v);
+	free(k.trees.used);
+	free(k.pkgs.v);
 	return rc;
 }

@@ -148,6 +148,7 @@ void nip_root_close(struct nip_root *r)
 {
 	if (!r)
 		return;
+	txn_mcache_free(r->mcache);
 	nip_db_close(r->db);
 	nip_nexfs_close(r->fs);
 	nip_seckey_wipe(&r->node);

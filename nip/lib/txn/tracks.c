@@ -118,7 +118,8 @@ static const struct track *track_named(const struct tracks *t, const char *name)
 
 static void txn_pkg_clear(struct txn_pkg *p)
 {
-	nip_manifest_free(p->m);
+	if (!p->borrowed)
+		nip_manifest_free(p->m);
 	free(p->path_owned);
 	memset(p, 0, sizeof *p);
 }

@@ -8,7 +8,8 @@
 /* One package of a generation being planned. */
 struct txn_pkg {
 	uint8_t cid[NIP_SHA256_LEN];
-	struct nip_manifest *m; /* owned */
+	struct nip_manifest *m; /* owned, unless borrowed from the root's cache */
+	int borrowed;
 	uint8_t signer[NIP_KEYID_LEN];
 	int explicit_;
 	const char *path; /* a new package's file, to import from; NULL if stored */
@@ -25,6 +26,13 @@ struct txn_set {
 };
 
 void txn_set_free(struct txn_set *s);
+/* An installed package's manifest, parsed once per process and owned by
+ * r, never to be changed or freed (mcache.c); *out is NULL when the
+ * database lacks it. */
+int txn_manifest(struct nip_root *r, const uint8_t cid[NIP_SHA256_LEN], struct nip_manifest **out,
+		 struct nip_error *err);
+struct nip_txn_mcache;
+void txn_mcache_free(struct nip_txn_mcache *c);
 /* The current generation's packages (empty when there is none), or
  * generation gen's. */
 int txn_current_set(struct nip_root *r, const char *cell, struct txn_set *out, struct nip_error *err);
@@ -40,6 +48,11 @@ int txn_apply(struct nip_root *r, const char *cell, struct txn_set *set, const c
 	      const char *reason, int dry_run, struct nip_txn_result *res, struct nip_error *err);
 /* The name of a generation's deployment: CELL-N. */
 void txn_deploy_name(const char *cell, int64_t gen, char *out, size_t outsz);
+/* Makes generation gen's deployment of `files`: recycled from the
+ * generation the coming gc drops when that is cheaper (recycle.c), else
+ * checked out afresh. */
+int txn_checkout(struct nip_root *r, const char *cell, int64_t gen, const struct nip_file *files,
+		 size_t nfiles, struct nip_error *err);
 /* Deploy-time triggers that grafted packages of `set` ask for (trigger.c),
  * run on generation gen's deployment. */
 int txn_triggers(struct nip_root *r, const char *cell, const struct txn_set *set, int64_t gen,
@@ -74,9 +87,6 @@ int txn_cell_dir(struct nip_root *r, const char *cell, struct nip_error *err);
 /* cells/CELL/.run/DEPLOYMENT for `nip run` (runindex.c). */
 int txn_run_index_write(struct nip_root *r, const char *cell, const char *deployment,
 			const struct txn_set *set, struct nip_error *err);
-/* Appends to ProvChain, commits the open transaction, saves the anchor. */
-int txn_logged_commit(struct nip_root *r, const char *event, const char *subject,
-		      const char *details, struct nip_error *err);
 /* config "previous.CELL": what a bare rollback goes back to. */
 int txn_set_previous(struct nip_root *r, const char *cell, int64_t gen, struct nip_error *err);
 int txn_previous(struct nip_root *r, const char *cell, int64_t *gen, struct nip_error *err);

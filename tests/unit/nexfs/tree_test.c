@@ -94,4 +94,79 @@ static void test_empty_and_bad(void)
 	tstore_close(&t);
 }
 
-NIP_UNIT_SUITE("nexfs/tree", NIP_TEST(test_store_matches_root), NIP_TEST(test_empty_and_bad))
+struct walked {
+	uint8_t hash[8][NIP_SHA256_LEN];
+	size_t n, reads;
+};
+
+static int walk_seen(void *ctx, const uint8_t hash[NIP_SHA256_LEN])
+{
+	struct walked *w = ctx;
+	for (size_t i = 0; i < w->n; i++)
+		if (memcmp(w->hash[i], hash, NIP_SHA256_LEN) == 0)
+			return 1;
+	CU_ASSERT_FATAL(w->n < 8);
+	memcpy(w->hash[w->n++], hash, NIP_SHA256_LEN);
+	w->reads++;
+	return 0;
+}
+
+/* The bytes of a node, fixed: a type, the octal mode, the name, its NUL
+ * and the raw hash; then walks that read each node once and stop at a
+ * damaged one. */
+static void test_node_bytes_and_walk(void)
+{
+	struct nip_file one[] = {tfile("a", NIP_FT_FILE, 0644, "x", NULL)};
+	struct nip_file files[] = {
+		tfile("a", NIP_FT_DIR, 0755, NULL, NULL),
+		tfile("a/b", NIP_FT_DIR, 0700, NULL, NULL),
+		tfile("a/b/f", NIP_FT_FILE, 0644, "x", NULL),
+		tfile("c", NIP_FT_DIR, 0755, NULL, NULL),
+	};
+	struct nip_file more[] = {
+		tfile("a", NIP_FT_DIR, 0755, NULL, NULL),
+		tfile("a/b", NIP_FT_DIR, 0700, NULL, NULL),
+		tfile("a/b/f", NIP_FT_FILE, 0644, "x", NULL),
+		tfile("c", NIP_FT_DIR, 0755, NULL, NULL),
+		tfile("c/g", NIP_FT_FILE, 0644, "y", NULL),
+	};
+	struct seen s = {0};
+	struct walked w = {0};
+	struct tstore t;
+	struct nip_error err;
+	uint8_t root[NIP_SHA256_LEN], root2[NIP_SHA256_LEN], hx[NIP_SHA256_LEN];
+	unsigned char want[8 + NIP_SHA256_LEN] = "f 644 a";
+	char path[128];
+	int fd;
+
+	CU_ASSERT_EQUAL_FATAL(nip_files_root(one, 1, collect, &s, root, &err), 0);
+	nip_sha256("x", 1, hx);
+	memcpy(want + 8, hx, NIP_SHA256_LEN);
+	CU_ASSERT_EQUAL(s.len[0], sizeof want);
+	CU_ASSERT_EQUAL(memcmp(s.bytes[0], want, sizeof want), 0);
+
+	tstore_open(&t);
+	CU_ASSERT_EQUAL_FATAL(nip_tree_store(t.fs, files, 4, root, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nip_tree_store(t.fs, more, 5, root2, &err), 0);
+	CU_ASSERT_EQUAL(nip_tree_walk(t.fs, root, walk_seen, &w, &err), 0);
+	CU_ASSERT_EQUAL(w.reads, 4); /* root, a, a/b, c */
+	/* The second tree shares a and a/b: only its root and c are read. */
+	CU_ASSERT_EQUAL(nip_tree_walk(t.fs, root2, walk_seen, &w, &err), 0);
+	CU_ASSERT_EQUAL(w.reads, 6);
+	/* A node whose bytes are not its name's, or missing, ends the walk. */
+	tree_path(w.hash[w.n - 1], path);
+	CU_ASSERT_EQUAL_FATAL(fchmodat(t.rootfd, path, 0644, 0), 0);
+	fd = openat(t.rootfd, path, O_WRONLY | O_APPEND);
+	CU_ASSERT_EQUAL(write(fd, "z", 1), 1);
+	close(fd);
+	w.n = w.reads = 0;
+	CU_ASSERT_EQUAL(nip_tree_walk(t.fs, root2, walk_seen, &w, &err), -1);
+	CU_ASSERT_ERR(err, NIP_E_FORMAT, "do not match its name");
+	CU_ASSERT_EQUAL_FATAL(unlinkat(t.rootfd, path, 0), 0);
+	w.n = w.reads = 0;
+	CU_ASSERT_EQUAL(nip_tree_walk(t.fs, root2, walk_seen, &w, &err), -1);
+	CU_ASSERT_ERR(err, NIP_E_IO, "nexfs/trees/");
+	tstore_close(&t);
+}
+
+NIP_UNIT_SUITE("nexfs/tree", NIP_TEST(test_node_bytes_and_walk), NIP_TEST(test_store_matches_root), NIP_TEST(test_empty_and_bad))
