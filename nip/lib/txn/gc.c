@@ -194,7 +194,14 @@ static int mark_objects(struct keep *k, struct nip_error *err)
 			continue;
 		if (txn_manifest(k->r, k->pkgs.v[i], &m, err) < 0)
 			return -1;
-		for (size_t j = 0; m && j < m->nfiles; j++) {
+		/* Its objects cannot be told: better no collection at all. */
+		if (!m) {
+			char cid[NIP_CID_STRLEN];
+			nip_cid_format(k->pkgs.v[i], cid);
+			return nip_err(err, NIP_E_FORMAT, "%s: a kept generation lists package %s, which the database lacks",
+				       k->r->path, cid);
+		}
+		for (size_t j = 0; j < m->nfiles; j++) {
 			const struct nip_file *f = &m->files[j];
 			int bad = 0;
 			if (f->type == NIP_FT_FILE)
