@@ -32,6 +32,7 @@ struct dcheck {
 	long nbad;
 	uint64_t *missing;
 	struct nip_sha256 *h;
+	dev_t dev; /* the store's: objects and deployments are on one file system */
 };
 
 static void report(struct dcheck *c, const char *path, const char *why)
@@ -176,6 +177,29 @@ static int check_entry(struct dcheck *c, int dfd, const char *base, const char *
 	}
 }
 
+/* The common case, from the directory entry alone: a listed file that is
+ * its object's inode, with the object's mode as listed. Anything else
+ * takes the full check (which also covers file systems whose d_ino is not
+ * the inode number). */
+static int same_inode(struct dcheck *c, long i, ino_t ino)
+{
+	const struct nip_file *f = &c->files[i];
+	char obj[NIP_OBJECT_NAME_MAX];
+	struct stat ost;
+
+	if (f->type == NIP_FT_HARDLINK) {
+		long t = f->target ? lookup(c, f->target) : -1;
+		if (t < 0 || c->files[t].type != NIP_FT_FILE)
+			return 0;
+		f = &c->files[t];
+	} else if (f->type != NIP_FT_FILE) {
+		return 0;
+	}
+	nip_object_name(f->sha256, f->mode, 0, obj);
+	return fstatat(c->fs->objects_fd, obj, &ost, AT_SYMLINK_NOFOLLOW) == 0 && ost.st_ino == ino &&
+	       S_ISREG(ost.st_mode) && (ost.st_mode & 07777) == (f->mode & 07777 & ~0222u);
+}
+
 /* Reads one directory of the deployment: each entry must be listed.
  * Subdirectories are marked, not entered: the caller reads them in list
  * order (parents first), so no depth of tree deepens the stack. */
@@ -183,13 +207,17 @@ static int check_dir(struct dcheck *c, int rootfd, const char *dpath, struct nip
 {
 	char path[NIP_PATH_MAX + 1];
 	struct dirent *e;
+	struct stat dst;
 	DIR *d;
-	int fd, rc = 0;
+	int fd, rc = 0, fast;
 
 	fd = *dpath ? nip_open_beneath(rootfd, dpath, O_RDONLY | O_DIRECTORY, 0, err)
 		    : openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return *dpath ? -1 : nip_err_sys(err, NIP_E_IO, errno, "fsck: deploy/%s", c->name);
+	/* An inode number from a directory entry names an object only on
+	 * the store's own file system (not on something mounted here). */
+	fast = fstat(fd, &dst) == 0 && dst.st_dev == c->dev;
 	if (!(d = fdopendir(fd))) {
 		close(fd);
 		return nip_err_sys(err, NIP_E_IO, errno, "fsck: deploy/%s/%s", c->name, dpath);
@@ -208,6 +236,10 @@ static int check_dir(struct dcheck *c, int rootfd, const char *dpath, struct nip
 			report(c, path, "not part of the generation");
 			continue;
 		}
+		if (fast && e->d_type == DT_REG && same_inode(c, i, e->d_ino)) {
+			c->seen[i] = SEEN;
+			continue;
+		}
 		rc = check_entry(c, dirfd(d), e->d_name, path, &c->files[i], &is_dir, err);
 		c->seen[i] = is_dir ? DIR_OK : SEEN;
 	}
@@ -221,12 +253,15 @@ long nip_deploy_check(struct nip_nexfs *fs, const struct nip_file *files, size_t
 		      const char *name, nip_fsck_bad_fn *bad, void *ctx, uint64_t *missing,
 		      struct nip_error *err)
 {
-	struct dcheck c = {fs, files, n, NULL, NULL, name, bad, ctx, 0, missing, NULL};
+	struct dcheck c = {fs, files, n, NULL, NULL, name, bad, ctx, 0, missing, NULL, 0};
 	struct stat st;
 	int rootfd = -1;
 	long rc = -1;
 
 	*missing = 0;
+	if (fstat(fs->objects_fd, &st) < 0)
+		return nip_err_sys(err, NIP_E_IO, errno, "fsck: nexfs/objects");
+	c.dev = st.st_dev;
 	rootfd = openat(fs->deploy_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (rootfd < 0) {
 		if (errno != ENOENT)
