@@ -148,5 +148,26 @@ static void test_utf8_seq(void)
 	}
 }
 
-NIP_UNIT_SUITE("util", NIP_TEST(test_errors), NIP_TEST(test_buf_cap), NIP_TEST(test_write_atomic),
+/* Lower-case hex of exactly n bytes, and nothing else. */
+static void test_unhex(void)
+{
+	uint8_t b[3];
+	char hex[7];
+
+	CU_ASSERT_EQUAL(nip_unhex("00a9ff", b, 3), 0);
+	CU_ASSERT(b[0] == 0x00 && b[1] == 0xa9 && b[2] == 0xff);
+	for (int i = 0; i < 256; i++) {
+		uint8_t one;
+		snprintf(hex, sizeof hex, "%02x", i);
+		CU_ASSERT_EQUAL(nip_unhex(hex, &one, 1), 0);
+		CU_ASSERT_EQUAL(one, i);
+	}
+	CU_ASSERT_EQUAL(nip_unhex("00A9ff", b, 3), -1); /* upper case */
+	CU_ASSERT_EQUAL(nip_unhex("00a9f", b, 3), -1);  /* short: stops at the NUL */
+	CU_ASSERT_EQUAL(nip_unhex("00a9ff0", b, 3), -1); /* long */
+	CU_ASSERT_EQUAL(nip_unhex("0g", b, 1), -1);
+	CU_ASSERT_EQUAL(nip_unhex("\xff" "0", b, 1), -1);
+}
+
+NIP_UNIT_SUITE("util", NIP_TEST(test_errors), NIP_TEST(test_unhex), NIP_TEST(test_buf_cap), NIP_TEST(test_write_atomic),
 	       NIP_TEST(test_open_beneath), NIP_TEST(test_dl_load), NIP_TEST(test_parse_i64), NIP_TEST(test_utf8_seq))
