@@ -44,6 +44,10 @@ int tmp_open(struct nip_nexfs *fs, struct tmp_file *t, struct nip_error *err);
 int tmp_link(struct nip_nexfs *fs, struct tmp_file *t, int dirfd, const char *name,
 	     struct nip_error *err);
 void tmp_discard(struct nip_nexfs *fs, struct tmp_file *t);
+/* Gives a written object file its mode and its name objects/NAME;
+ * t is closed in every case. */
+int object_name_file(struct nip_nexfs *fs, struct tmp_file *t, const char *name, uint32_t mode,
+		     struct nip_error *err);
 /* While a syncer runs (writeback.c): a ready temporary file from its pool
  * (1, or 0 when none is ready), and the queueing of a written object under
  * its name (1; 0 when no syncer runs and the caller names it itself; -1

@@ -56,6 +56,20 @@ void nip_object_abort(struct nip_object_writer *w)
 	free(w);
 }
 
+int object_name_file(struct nip_nexfs *fs, struct tmp_file *t, const char *name, uint32_t mode,
+		     struct nip_error *err)
+{
+	/* Read-only, so that no deployment can change what every other
+	 * generation shares; the chmod comes after the writes because a
+	 * write clears setuid and setgid. */
+	if (fchmod(t->fd, (mode_t)(mode & 07777 & ~0222u)) < 0) {
+		int rc = nip_err_sys(err, NIP_E_IO, errno, "nexfs/objects/%s: chmod", name);
+		tmp_discard(fs, t);
+		return rc;
+	}
+	return tmp_link(fs, t, fs->objects_fd, name, err);
+}
+
 int nip_object_commit(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256_LEN],
 		      uint32_t mode, struct nip_error *err)
 {
@@ -64,21 +78,10 @@ int nip_object_commit(struct nip_object_writer *w, const uint8_t hash[NIP_SHA256
 
 	nip_object_name(hash, mode, 0, name);
 	rc = writeback_commit(w->fs, &w->t, name, mode, w->size, err);
-	if (rc) {
-		free(w);
-		return rc < 0 ? -1 : 0;
-	}
-	/* Read-only, so that no deployment can change what every other
-	 * generation shares; the chmod comes after the writes because a
-	 * write clears setuid and setgid. */
-	if (fchmod(w->t.fd, (mode_t)(mode & 07777 & ~0222u)) < 0) {
-		rc = nip_err_sys(err, NIP_E_IO, errno, "nexfs/objects/%s: chmod", name);
-		nip_object_abort(w);
-		return rc;
-	}
-	rc = tmp_link(w->fs, &w->t, w->fs->objects_fd, name, err);
+	if (rc == 0)
+		rc = object_name_file(w->fs, &w->t, name, mode, err);
 	free(w);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int link_object_make(struct nip_nexfs *fs, const char *target, const char *name,

@@ -14,8 +14,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -53,18 +51,10 @@ static void run_job(struct nip_nexfs_syncer *s, struct job *j, int *failed, stru
 		tmp_discard(s->fs, &j->t);
 		return;
 	}
-	/* Read-only, so that no deployment can change what every other
-	 * generation shares; after the writes, which clear setuid/setgid. */
-	if (fchmod(j->t.fd, (mode_t)(j->mode & 07777 & ~0222u)) < 0) {
-		*failed = 1;
-		nip_err_sys(err, NIP_E_IO, errno, "nexfs/objects/%s: chmod", j->name);
-		tmp_discard(s->fs, &j->t);
-		return;
-	}
 	/* A hint: whatever it fails to start, syncfs writes. */
 	if (j->start_writeback)
 		(void)sync_file_range(j->t.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	if (tmp_link(s->fs, &j->t, s->fs->objects_fd, j->name, err) < 0)
+	if (object_name_file(s->fs, &j->t, j->name, j->mode, err) < 0)
 		*failed = 1;
 }
 
