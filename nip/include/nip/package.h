@@ -155,8 +155,14 @@ int nip_files_root(const struct nip_file *files, size_t n,
 		   int (*node)(void *ctx, const uint8_t hash[NIP_SHA256_LEN], const void *bytes,
 			       size_t len, struct nip_error *err),
 		   void *ctx, uint8_t out[NIP_SHA256_LEN], struct nip_error *err);
+/* 1 when files[0..n) is in archive order, without repeats. */
+int nip_files_in_order(const struct nip_file *files, size_t n);
 /* Binary search of files[0..n) (archive order) for path. */
 const struct nip_file *nip_files_find(const struct nip_file *files, size_t n, const char *path);
+/* The regular file whose content files[i] has: itself, or for a hard link
+ * its target, listed before it; NULL for any other type or a target that
+ * is not such a file. */
+const struct nip_file *nip_files_content(const struct nip_file *files, size_t i);
 uint64_t nip_manifest_payload_size(const struct nip_manifest *m);
 /* "NAME-VERSION-ARCH.nip" (the version's ':' kept). */
 int nip_manifest_filename(const struct nip_manifest *m, struct nip_buf *out,

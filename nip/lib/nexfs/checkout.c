@@ -180,11 +180,9 @@ int checkout_entry(struct nip_nexfs *fs, const struct nip_file *files, size_t i,
 
 	switch (f->type) {
 	case NIP_FT_FILE:
-		return put_object(fs, pfd, base, path, f->sha256, f->mode, err);
 	case NIP_FT_HARDLINK:
-		/* Its content is its target's: the same object, one inode. */
-		t = f->target ? nip_files_find(files, i, f->target) : NULL;
-		if (!t || t->type != NIP_FT_FILE)
+		/* A hard link's content is its target's: the same object, one inode. */
+		if (!(t = nip_files_content(files, i)))
 			return nip_err(err, NIP_E_FORMAT, "%s: hard link to a file not listed before it",
 				       path);
 		return put_object(fs, pfd, base, path, t->sha256, t->mode, err);

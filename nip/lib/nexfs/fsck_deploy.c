@@ -24,7 +24,6 @@ struct dcheck {
 	struct nip_nexfs *fs;
 	const struct nip_file *files;
 	size_t n;
-	size_t *order; /* indices of files sorted by path */
 	unsigned char *seen; /* SEEN, or DIR_OK: a directory to read next */
 	const char *name;
 	nip_fsck_bad_fn *bad;
@@ -45,26 +44,10 @@ static void report(struct dcheck *c, const char *path, const char *why)
 		c->bad(c->ctx, "deployment", full, why);
 }
 
-static int by_path(const void *a, const void *b, void *files)
-{
-	const struct nip_file *f = files;
-	return strcmp(f[*(const size_t *)a].path, f[*(const size_t *)b].path);
-}
-
 static long lookup(const struct dcheck *c, const char *path)
 {
-	size_t lo = 0, hi = c->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int d = strcmp(c->files[c->order[mid]].path, path);
-		if (d == 0)
-			return (long)c->order[mid];
-		if (d < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	const struct nip_file *f = nip_files_find(c->files, c->n, path);
+	return f ? f - c->files : -1;
 }
 
 /* The SHA-256 of an open file equals want. */
@@ -92,13 +75,9 @@ static int check_file(struct dcheck *c, int dfd, const char *base, const char *p
 	struct stat ost;
 	int fd, same = 0, rc;
 
-	if (f->type == NIP_FT_HARDLINK) {
-		long t = f->target ? lookup(c, f->target) : -1;
-		if (t < 0 || c->files[t].type != NIP_FT_FILE) {
-			report(c, path, "a hard link to a file the generation lacks");
-			return 0;
-		}
-		f = &c->files[t];
+	if (!(f = nip_files_content(c->files, (size_t)(f - c->files)))) {
+		report(c, path, "a hard link to a file the generation lacks");
+		return 0;
 	}
 	nip_object_name(f->sha256, f->mode, 0, obj);
 	if (fstatat(c->fs->objects_fd, obj, &ost, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -183,18 +162,12 @@ static int check_entry(struct dcheck *c, int dfd, const char *base, const char *
  * the inode number). */
 static int same_inode(struct dcheck *c, long i, ino_t ino)
 {
-	const struct nip_file *f = &c->files[i];
+	const struct nip_file *f = nip_files_content(c->files, (size_t)i);
 	char obj[NIP_OBJECT_NAME_MAX];
 	struct stat ost;
 
-	if (f->type == NIP_FT_HARDLINK) {
-		long t = f->target ? lookup(c, f->target) : -1;
-		if (t < 0 || c->files[t].type != NIP_FT_FILE)
-			return 0;
-		f = &c->files[t];
-	} else if (f->type != NIP_FT_FILE) {
+	if (!f)
 		return 0;
-	}
 	nip_object_name(f->sha256, f->mode, 0, obj);
 	return fstatat(c->fs->objects_fd, obj, &ost, AT_SYMLINK_NOFOLLOW) == 0 && ost.st_ino == ino &&
 	       S_ISREG(ost.st_mode) && (ost.st_mode & 07777) == (f->mode & 07777 & ~0222u);
@@ -253,12 +226,15 @@ long nip_deploy_check(struct nip_nexfs *fs, const struct nip_file *files, size_t
 		      const char *name, nip_fsck_bad_fn *bad, void *ctx, uint64_t *missing,
 		      struct nip_error *err)
 {
-	struct dcheck c = {fs, files, n, NULL, NULL, name, bad, ctx, 0, missing, NULL, 0};
+	struct dcheck c = {fs, files, n, NULL, name, bad, ctx, 0, missing, NULL, 0};
 	struct stat st;
 	int rootfd = -1;
 	long rc = -1;
 
 	*missing = 0;
+	/* Entries are looked up by binary search in archive order. */
+	if (!nip_files_in_order(files, n))
+		return nip_err(err, NIP_E_INTERNAL, "fsck: deploy/%s: a file list out of order", name);
 	if (fstat(fs->objects_fd, &st) < 0)
 		return nip_err_sys(err, NIP_E_IO, errno, "fsck: nexfs/objects");
 	c.dev = st.st_dev;
@@ -271,17 +247,13 @@ long nip_deploy_check(struct nip_nexfs *fs, const struct nip_file *files, size_t
 	}
 	if (fstat(rootfd, &st) == 0 && (st.st_mode & 07777) != 0555)
 		report(&c, ".", "not read-only");
-	c.order = malloc((n + 1) * sizeof *c.order);
 	c.seen = calloc(n + 1, 1);
-	if (!c.order || !c.seen) {
+	if (!c.seen) {
 		nip_err(err, NIP_E_NOMEM, "fsck: out of memory");
 		goto out;
 	}
 	if (!(c.h = nip_sha256_new(err)))
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		c.order[i] = i;
-	qsort_r(c.order, n, sizeof *c.order, by_path, (void *)files);
 	if (check_dir(&c, rootfd, "", err) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
@@ -293,7 +265,6 @@ long nip_deploy_check(struct nip_nexfs *fs, const struct nip_file *files, size_t
 	rc = c.nbad;
 out:
 	nip_sha256_free(c.h);
-	free(c.order);
 	free(c.seen);
 	close(rootfd);
 	return rc;

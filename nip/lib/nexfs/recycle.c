@@ -31,16 +31,6 @@ struct nip_deploy_plan {
 	unsigned char *add; /* per to entry: ADD, FIXMODE (a kept directory's mode) or 0 */
 };
 
-/* A hard link's content is its target's. */
-static const struct nip_file *content(const struct nip_file *files, size_t i)
-{
-	const struct nip_file *f = &files[i], *t;
-	if (f->type != NIP_FT_HARDLINK)
-		return f;
-	t = f->target ? nip_files_find(files, i, f->target) : NULL;
-	return t && t->type == NIP_FT_FILE ? t : NULL;
-}
-
 static int same(const struct nip_file *A, size_t i, const struct nip_file *B, size_t j)
 {
 	const struct nip_file *a = &A[i], *b = &B[j];
@@ -52,8 +42,8 @@ static int same(const struct nip_file *A, size_t i, const struct nip_file *B, si
 		return 1;
 	case NIP_FT_FILE:
 	case NIP_FT_HARDLINK:
-		a = content(A, i);
-		b = content(B, j);
+		a = nip_files_content(A, i);
+		b = nip_files_content(B, j);
 		return a && b && a->mode == b->mode && memcmp(a->sha256, b->sha256, NIP_SHA256_LEN) == 0;
 	case NIP_FT_SYMLINK:
 		return a->target && b->target && strcmp(a->target, b->target) == 0;
@@ -61,14 +51,6 @@ static int same(const struct nip_file *A, size_t i, const struct nip_file *B, si
 		return a->mode == b->mode && a->rdev_major == b->rdev_major &&
 		       a->rdev_minor == b->rdev_minor;
 	}
-}
-
-static int sorted(const struct nip_file *f, size_t n)
-{
-	for (size_t i = 1; i < n; i++)
-		if (nip_path_cmp(f[i - 1].path, f[i].path) >= 0)
-			return 0;
-	return 1;
 }
 
 int nip_deploy_plan(const struct nip_file *from, size_t nfrom, const struct nip_file *to, size_t nto,
@@ -85,7 +67,7 @@ int nip_deploy_plan(const struct nip_file *from, size_t nfrom, const struct nip_
 	p->to = to;
 	p->nfrom = nfrom;
 	p->nto = nto;
-	if (!sorted(from, nfrom) || !sorted(to, nto)) {
+	if (!nip_files_in_order(from, nfrom) || !nip_files_in_order(to, nto)) {
 		nip_deploy_plan_free(p);
 		return nip_err(err, NIP_E_INTERNAL, "recycling a deployment: a file list out of order");
 	}

@@ -145,6 +145,25 @@ const struct nip_file *nip_files_find(const struct nip_file *files, size_t n, co
 	return NULL;
 }
 
+int nip_files_in_order(const struct nip_file *files, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (nip_path_cmp(files[i - 1].path, files[i].path) >= 0)
+			return 0;
+	return 1;
+}
+
+const struct nip_file *nip_files_content(const struct nip_file *files, size_t i)
+{
+	const struct nip_file *f = &files[i], *t;
+	if (f->type == NIP_FT_FILE)
+		return f;
+	if (f->type != NIP_FT_HARDLINK || !f->target)
+		return NULL;
+	t = nip_files_find(files, i, f->target);
+	return t && t->type == NIP_FT_FILE ? t : NULL;
+}
+
 static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *err)
 {
 	const struct nip_file *f = &m->files[i], *t;
@@ -175,8 +194,7 @@ static int check_file(const struct nip_manifest *m, size_t i, struct nip_error *
 				       nip_shorten(f->target, st, sizeof st), problem);
 		break;
 	case NIP_FT_HARDLINK:
-		t = nip_files_find(m->files, i, f->target);
-		if (!t || t->type != NIP_FT_FILE)
+		if (!(t = nip_files_content(m->files, i)))
 			return nip_err(err, NIP_E_FORMAT,
 				       "%s: hard link target %s is not a regular file earlier in the package",
 				       SHOWN, nip_shorten(f->target, st, sizeof st));

@@ -137,11 +137,9 @@ int nip_files_root(const struct nip_file *files, size_t n,
 			nip_buf_init(&l->node, stack[0].node.max, "tree node");
 			continue;
 		}
-		if (f->type == NIP_FT_FILE) {
-			memcpy(h, f->sha256, sizeof h);
-		} else if (f->type == NIP_FT_HARDLINK) {
-			const struct nip_file *t = nip_files_find(files, i, f->target);
-			if (!t || t->type != NIP_FT_FILE) {
+		if (f->type == NIP_FT_FILE || f->type == NIP_FT_HARDLINK) {
+			const struct nip_file *t = nip_files_content(files, i);
+			if (!t) {
 				nip_err(err, NIP_E_FORMAT, "%s: hard link to a missing file", f->path);
 				goto out;
 			}

@@ -225,8 +225,7 @@ static int write_payload(int srcfd, const struct walk *w, struct nip_manifest *m
 	}
 	for (size_t i = 0; i < m->nfiles; i++)
 		if (m->files[i].type == NIP_FT_HARDLINK) {
-			const struct nip_file *t = nip_files_find(m->files, i, m->files[i].target);
-			memcpy(m->files[i].sha256, t->sha256, NIP_SHA256_LEN);
+			memcpy(m->files[i].sha256, nip_files_content(m->files, i)->sha256, NIP_SHA256_LEN);
 		}
 	rc = zw_push(zw, zeros, sizeof zeros, ZSTD_e_end, err);
 out:

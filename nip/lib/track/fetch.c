@@ -8,23 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
+#include "curlfns.h"
 #include "internal.h"
-
-struct curl_api {
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	void (*easy_reset)(CURL *);
-};
 
 struct fetcher {
 	struct nip_fetch_opts opts;
-	struct curl_api api;
+	struct curl_fns api;
 	int loaded;
 	CURL *h;
 };
@@ -56,18 +45,9 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 
 static int load_curl(struct fetcher *f, struct nip_error *err)
 {
-	const struct nip_dl_sym syms[] = {
-		{"curl_easy_init", (void **)&f->api.easy_init},
-		{"curl_easy_setopt", (void **)&f->api.easy_setopt},
-		{"curl_easy_perform", (void **)&f->api.easy_perform},
-		{"curl_easy_getinfo", (void **)&f->api.easy_getinfo},
-		{"curl_easy_cleanup", (void **)&f->api.easy_cleanup},
-		{"curl_easy_strerror", (void **)&f->api.easy_strerror},
-		{"curl_easy_reset", (void **)&f->api.easy_reset},
-	};
 	if (f->loaded)
 		return 0;
-	if (nip_dl_load("libcurl.so.4", syms, sizeof syms / sizeof *syms, err) < 0)
+	if (curl_fns_load(&f->api, err) < 0)
 		return -1;
 	if (!(f->h = f->api.easy_init()))
 		return nip_err(err, NIP_E_NOMEM, "libcurl: cannot make a handle");
@@ -78,7 +58,7 @@ static int load_curl(struct fetcher *f, struct nip_error *err)
 static int get_http(struct fetcher *f, const char *url, uint64_t max, struct sink_state *s,
 		    struct nip_error *err)
 {
-	const struct curl_api *c = &f->api;
+	const struct curl_fns *c = &f->api;
 	char ebuf[CURL_ERROR_SIZE] = "";
 	long status = 0;
 	CURLcode rc;

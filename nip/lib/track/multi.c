@@ -18,31 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
+#include "curlfns.h"
 #include "internal.h"
-
-struct multi_api {
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	CURLM *(*multi_init)(void);
-	CURLMcode (*multi_add_handle)(CURLM *, CURL *);
-	CURLMcode (*multi_remove_handle)(CURLM *, CURL *);
-	CURLMcode (*multi_perform)(CURLM *, int *);
-	CURLMcode (*multi_poll)(CURLM *, struct curl_waitfd *, unsigned, int, int *);
-	CURLMcode (*multi_timeout)(CURLM *, long *);
-	CURLcode (*global_init)(long);
-	CURLMsg *(*multi_info_read)(CURLM *, int *);
-	CURLMcode (*multi_cleanup)(CURLM *);
-};
 
 struct pool;
 
 struct xfer {
-	const struct multi_api *c;
+	const struct curl_fns *c;
 	struct pool *p;
 	struct nip_download *job;
 	CURL *h;
@@ -65,7 +47,7 @@ struct pool {
 	struct nip_download *v;
 	size_t n;
 	const struct nip_download_opts *o;
-	const struct multi_api *c;
+	const struct curl_fns *c;
 	pthread_mutex_t mu;
 	size_t next, done;             /* under mu */
 	uint64_t all_length;
@@ -78,27 +60,6 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int load(struct multi_api *c, struct nip_error *err)
-{
-	const struct nip_dl_sym syms[] = {
-		{"curl_easy_init", (void **)&c->easy_init},
-		{"curl_easy_setopt", (void **)&c->easy_setopt},
-		{"curl_easy_getinfo", (void **)&c->easy_getinfo},
-		{"curl_easy_cleanup", (void **)&c->easy_cleanup},
-		{"curl_easy_strerror", (void **)&c->easy_strerror},
-		{"curl_multi_init", (void **)&c->multi_init},
-		{"curl_multi_add_handle", (void **)&c->multi_add_handle},
-		{"curl_multi_remove_handle", (void **)&c->multi_remove_handle},
-		{"curl_multi_perform", (void **)&c->multi_perform},
-		{"curl_multi_poll", (void **)&c->multi_poll},
-		{"curl_multi_timeout", (void **)&c->multi_timeout},
-		{"curl_global_init", (void **)&c->global_init},
-		{"curl_multi_info_read", (void **)&c->multi_info_read},
-		{"curl_multi_cleanup", (void **)&c->multi_cleanup},
-	};
-	return nip_dl_load("libcurl.so.4", syms, sizeof syms / sizeof *syms, err);
 }
 
 /* One event to the caller, under the pool's lock so that the callback
@@ -155,7 +116,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 
 static int start(CURLM *m, struct xfer *x, const struct nip_download_opts *o, struct nip_error *err)
 {
-	const struct multi_api *c = x->c;
+	const struct curl_fns *c = x->c;
 	int n = snprintf(x->url, sizeof x->url, "%s/%s", o->bases[x->base], x->job->path);
 
 	if (n < 0 || (size_t)n >= sizeof x->url)
@@ -383,7 +344,7 @@ static int unprepared(struct xfer *s, struct pool *p, struct nip_download *j, st
 }
 
 /* A free slot gets the next job: a fresh unnamed file and hash. */
-static int fill(struct xfer *s, struct pool *p, const struct multi_api *c, struct nip_error *err)
+static int fill(struct xfer *s, struct pool *p, const struct curl_fns *c, struct nip_error *err)
 {
 	CURL *h = s->h; /* reused: its connection too */
 	struct nip_download *j;
@@ -415,7 +376,7 @@ static void *worker(void *arg)
 	struct pool *p = sh->p;
 	const struct nip_download_opts *o = p->o;
 	struct nip_error *err = &sh->err;
-	struct multi_api c = *p->c;
+	struct curl_fns c = *p->c;
 	struct xfer *x = NULL;
 	CURLM *m = NULL;
 	size_t parallel = sh->parallel;
@@ -556,7 +517,7 @@ static size_t threads_for(size_t n, size_t parallel)
 int nip_download_all(struct nip_download *v, size_t n, const struct nip_download_opts *o,
 		     struct nip_error *err)
 {
-	struct multi_api c;
+	struct curl_fns c;
 	struct pool p = {.v = v, .n = n, .o = o, .c = &c, .mu = PTHREAD_MUTEX_INITIALIZER};
 	struct share sh[THREADS_MAX];
 	pthread_t th[THREADS_MAX];
@@ -568,7 +529,7 @@ int nip_download_all(struct nip_download *v, size_t n, const struct nip_download
 		return 0;
 	if (!o->nbases)
 		return nip_err(err, NIP_E_USAGE, "download: no URL to fetch from");
-	if (load(&c, err) < 0)
+	if (curl_fns_load(&c, err) < 0)
 		return -1;
 	/* Not thread-safe: once, before any thread. */
 	if (c.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

@@ -10,36 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
+#include "curlfns.h"
 #include "internal.h"
-
-struct curl_post_api {
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-};
-
-static int load(struct curl_post_api *a, struct nip_error *err)
-{
-	const struct nip_dl_sym syms[] = {
-		{"curl_easy_init", (void **)&a->easy_init},
-		{"curl_easy_setopt", (void **)&a->easy_setopt},
-		{"curl_easy_perform", (void **)&a->easy_perform},
-		{"curl_easy_getinfo", (void **)&a->easy_getinfo},
-		{"curl_easy_cleanup", (void **)&a->easy_cleanup},
-		{"curl_easy_strerror", (void **)&a->easy_strerror},
-		{"curl_slist_append", (void **)&a->slist_append},
-		{"curl_slist_free_all", (void **)&a->slist_free_all},
-	};
-	return nip_dl_load("libcurl.so.4", syms, sizeof syms / sizeof *syms, err);
-}
 
 struct body_src {
 	int fd;
@@ -143,7 +117,7 @@ int nip_track_upload(const char *url, const struct nip_seckey *sec, const char *
 		     size_t n, const struct nip_upload_opts *o, struct nip_buf *reply,
 		     struct nip_error *err)
 {
-	struct curl_post_api c;
+	struct curl_fns c;
 	struct nip_pubreq r;
 	struct body_src src = {-1, err, 0};
 	struct curl_slist *hdrs = NULL;
@@ -173,7 +147,7 @@ int nip_track_upload(const char *url, const struct nip_seckey *sec, const char *
 	if (nip_pubreq_sign(&r, sec, "POST", path, host, err) < 0)
 		goto out;
 	nip_pubreq_format(&r, auth);
-	if (load(&c, err) < 0)
+	if (curl_fns_load(&c, err) < 0)
 		goto out;
 	if (!(h = c.easy_init())) {
 		nip_err(err, NIP_E_NOMEM, "libcurl: cannot make a handle");

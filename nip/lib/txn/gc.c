@@ -47,66 +47,10 @@ static int keyset_has(const struct keyset *k, const uint8_t hash[NIP_SHA256_LEN]
 	return bsearch(key, k->v, k->n, sizeof *k->v, key_cmp) != NULL;
 }
 
-/* Tree hashes, added as a walk meets them: open addressing on the
- * hash's first bytes, which are uniformly random. */
-struct hashset {
-	uint8_t (*v)[NIP_SHA256_LEN];
-	unsigned char *used;
-	size_t n, cap;
-};
-
-static size_t hs_slot(const struct hashset *s, const uint8_t h[NIP_SHA256_LEN])
-{
-	uint64_t x;
-	size_t i;
-	memcpy(&x, h, sizeof x);
-	for (i = (size_t)x & (s->cap - 1); s->used[i] && memcmp(s->v[i], h, NIP_SHA256_LEN) != 0;
-	     i = (i + 1) & (s->cap - 1))
-		;
-	return i;
-}
-
-static int hs_has(const struct hashset *s, const uint8_t h[NIP_SHA256_LEN])
-{
-	return s->cap && s->used[hs_slot(s, h)];
-}
-
-/* 1 if h was there already, 0 if added, -1 when out of memory. */
-static int hs_add(struct hashset *s, const uint8_t h[NIP_SHA256_LEN])
-{
-	size_t i;
-	if (hs_has(s, h))
-		return 1;
-	if (2 * (s->n + 1) > s->cap) {
-		struct hashset b = {NULL, NULL, s->n, s->cap ? 2 * s->cap : 1024};
-		b.v = malloc(b.cap * sizeof *b.v);
-		b.used = calloc(b.cap, 1);
-		if (!b.v || !b.used) {
-			free(b.v);
-			free(b.used);
-			return -1;
-		}
-		for (size_t j = 0; j < s->cap; j++)
-			if (s->used[j]) {
-				size_t k = hs_slot(&b, s->v[j]);
-				memcpy(b.v[k], s->v[j], NIP_SHA256_LEN);
-				b.used[k] = 1;
-			}
-		free(s->v);
-		free(s->used);
-		*s = b;
-	}
-	i = hs_slot(s, h);
-	memcpy(s->v[i], h, NIP_SHA256_LEN);
-	s->used[i] = 1;
-	s->n++;
-	return 0;
-}
-
 struct keep {
 	struct nip_root *r;
 	struct keyset objects, pkgs;
-	struct hashset trees;
+	struct txn_hmap trees; /* tree hash -> k itself: a set */
 	const char *cell;
 	int64_t *gens;
 	size_t ngens;
@@ -119,7 +63,7 @@ static int keep_object(void *ctx, const uint8_t hash[NIP_SHA256_LEN], uint32_t m
 
 static int keep_tree(void *ctx, const uint8_t hash[NIP_SHA256_LEN])
 {
-	return hs_has(&((struct keep *)ctx)->trees, hash);
+	return txn_hmap_get(&((struct keep *)ctx)->trees, hash) != NULL;
 }
 
 static int keep_deploy(void *ctx, const char *name)
@@ -136,15 +80,19 @@ static int keep_deploy(void *ctx, const char *name)
 	return 0;
 }
 
+/* 1 if the tree was marked before, 0 if marked now, -1 when out of memory. */
+static int tree_seen(void *ctx, const uint8_t hash[NIP_SHA256_LEN])
+{
+	struct keep *k = ctx;
+	if (txn_hmap_get(&k->trees, hash))
+		return 1;
+	return txn_hmap_put(&k->trees, hash, k) < 0 ? -1 : 0;
+}
+
 static int note_tree(void *ctx, const uint8_t hash[NIP_SHA256_LEN], const void *bytes, size_t len,
 		     struct nip_error *err)
 {
-	return hs_add(&((struct keep *)ctx)->trees, hash) < 0 ? nip_err(err, NIP_E_NOMEM, "out of memory") : 0;
-}
-
-static int tree_seen(void *ctx, const uint8_t hash[NIP_SHA256_LEN])
-{
-	return hs_add(&((struct keep *)ctx)->trees, hash);
+	return tree_seen(ctx, hash) < 0 ? nip_err(err, NIP_E_NOMEM, "out of memory") : 0;
 }
 
 /* Generation gen's trees, walked from its root in the store: a subtree
@@ -305,8 +253,7 @@ out:
 	free(gens);
 	free(k.gens);
 	free(k.objects.v);
-	free(k.trees.v);
-	free(k.trees.used);
+	txn_hmap_free(&k.trees, NULL);
 	free(k.pkgs.v);
 	return rc;
 }

@@ -26,6 +26,20 @@ struct txn_set {
 };
 
 void txn_set_free(struct txn_set *s);
+/* SHA-256 to a non-NULL pointer (hmap.c); zero-initialised is empty. */
+struct txn_hmap {
+	struct txn_hmap_slot {
+		uint8_t key[NIP_SHA256_LEN];
+		void *val; /* NULL: a free slot */
+	} *v;
+	size_t n, cap;
+};
+void *txn_hmap_get(const struct txn_hmap *m, const uint8_t key[NIP_SHA256_LEN]);
+/* Adds or replaces; -1 when out of memory. */
+int txn_hmap_put(struct txn_hmap *m, const uint8_t key[NIP_SHA256_LEN], void *val);
+/* Calls free_val (if not NULL) on every value, then empties m. */
+void txn_hmap_free(struct txn_hmap *m, void (*free_val)(void *));
+
 /* An installed package's manifest, parsed once per process and owned by
  * r, never to be changed or freed (mcache.c); *out is NULL when the
  * database lacks it. */

@@ -153,6 +153,13 @@ static void test_recycle_refuses_surprises(void)
 	CU_ASSERT_EQUAL_FATAL(nip_deploy_checkout(t.fs, b, nb, "g6", &err), 0);
 	CU_ASSERT_EQUAL(nip_deploy_recycle(t.fs, "g5", "g6", p, &err), -1);
 	CU_ASSERT_TRUE(exists_at(t.rootfd, "deploy/g5"));
+	/* The check looks entries up in archive order: another list is refused. */
+	{
+		struct nip_file swapped[2] = {b[1], b[0]};
+		uint64_t missing;
+		CU_ASSERT_EQUAL(nip_deploy_check(t.fs, swapped, 2, "g6", NULL, NULL, &missing, &err), -1);
+		CU_ASSERT_ERR(err, NIP_E_INTERNAL, "out of order");
+	}
 	nip_deploy_plan_free(p);
 	tstore_close(&t);
 }
